@@ -1,0 +1,57 @@
+// The broker's shared state and semantics without sockets: sessions, subscriptions, retained
+// messages, wills, $SYS. One per process, shared by every worker; thread-safe (see
+// docs/adr/0001-core-threading.md). The net layer owns it and drives it through ClientConnection.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+
+#include "broker/core/authenticator.hpp"
+#include "broker/core/broker_config.hpp"
+
+namespace arkmq::core {
+
+using Clock = std::chrono::steady_clock;
+
+struct BrokerStats {
+  std::uint64_t clients_connected = 0;
+  std::uint64_t sessions = 0;           // connected and offline persistent sessions
+  std::uint64_t subscriptions = 0;
+  std::uint64_t retained_messages = 0;
+  std::uint64_t messages_received = 0;  // PUBLISH packets from clients
+  std::uint64_t messages_sent = 0;      // PUBLISH packets to clients
+  std::uint64_t messages_dropped = 0;   // queue full, slow consumer, too large for the receiver
+  std::uint64_t bytes_received = 0;
+  std::uint64_t bytes_sent = 0;
+};
+
+class BrokerState;  // defined in broker/core; the data behind the lock
+
+class Broker {
+ public:
+  Broker(BrokerConfig config, std::shared_ptr<Authenticator> authenticator,
+         std::shared_ptr<Authorizer> authorizer);
+  ~Broker();
+  Broker(const Broker&) = delete;
+  Broker& operator=(const Broker&) = delete;
+
+  // Housekeeping, called about once a second from any one thread: session expiry, delayed
+  // wills, message expiry, $SYS refresh.
+  void tick(Clock::time_point now);
+
+  // Graceful shutdown: v5 clients get DISCONNECT 0x8B, every link is closed. Sessions and
+  // retained messages stay as they are (persistence is the storage layer's job).
+  void shutdown();
+
+  BrokerStats stats() const;
+  const BrokerConfig& config() const;
+
+  // For ClientConnection only.
+  BrokerState& state();
+
+ private:
+  std::unique_ptr<BrokerState> state_;
+};
+
+}  // namespace arkmq::core

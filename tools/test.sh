@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Builds arkmq and runs every test: unit, integration and system tests (ctest), then the
+# libFuzzer targets for a bounded time. Usage: tools/test.sh  (after tools/setup.sh)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+
+cmake --preset release >/dev/null
+cmake --build --preset release -j"$jobs"
+ctest --preset release -j"$jobs"
+
+# Fuzzing: the decoder must turn any bytes into a packet or a reason code. Bounded in time.
+if command -v clang++ >/dev/null 2>&1; then
+  cmake --preset fuzz >/dev/null
+  cmake --build --preset fuzz -j"$jobs" --target arkmq_fuzz_targets
+  tools/run-fuzzers.sh build/fuzz "${ARKMQ_FUZZ_SECONDS:-60}"
+fi
