@@ -56,10 +56,8 @@ class RetainedStore {
   struct Node;
   struct Step;
 
-  static void match_node(const Node& node, const std::vector<std::string_view>& levels,
-                         std::size_t depth, std::vector<MessagePtr>& out);
-  static void collect_all(const Node& node, bool skip_dollar, std::vector<MessagePtr>& out);
-  std::size_t expire_node(Node& node, std::chrono::steady_clock::time_point now);
+  // Every walk uses an explicit stack, not recursion: topics may have 32k levels.
+  static void collect_all(const Node& root, bool skip_dollar, std::vector<MessagePtr>& out);
   void forget(const Message& message);
 
   std::unique_ptr<Node> root_;

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "broker/protocol/packets.hpp"
@@ -70,6 +71,8 @@ class SubscriptionTree {
   // - for each shared group of each matching filter exactly one member, chosen round robin,
   //   skipping members for which `is_eligible` is false; none when no member is eligible.
   // Filters starting with a wildcard never match topics starting with '$' [MQTT-4.7.2-1].
+  // Not const: it advances the shared groups' rotation. `is_eligible` must not call back into
+  // this tree.
   void match(std::string_view topic, const EligibilityCheck& is_eligible,
              std::vector<MatchedSubscription>& out);
 
@@ -93,8 +96,6 @@ class SubscriptionTree {
   void prune(Path& path);
   bool remove_from_node(Node& node, std::string_view share_group, SessionKey session);
   void forget_in_index(std::string_view filter, std::string_view share_group, SessionKey session);
-  void match_node(Node& node, std::size_t depth, const EligibilityCheck& is_eligible,
-                  std::vector<MatchedSubscription>& out);
   static void collect(Node& node, const EligibilityCheck& is_eligible,
                       std::vector<MatchedSubscription>& out);
 
@@ -103,7 +104,10 @@ class SubscriptionTree {
   std::size_t node_count_ = 0;
   // session -> its subscriptions, so remove_session needs no trie scan.
   std::unordered_map<SessionKey, std::vector<SessionSubscription>> by_session_;
-  std::vector<std::string_view> levels_;  // scratch for match/subscribe, avoids reallocations
+  // Scratch for match, kept to avoid reallocations. match walks with an explicit stack, not
+  // recursion, so a 32k-level filter cannot overflow a worker's stack.
+  std::vector<std::string_view> levels_;
+  std::vector<std::pair<Node*, std::size_t>> pending_;  // (node, depth) still to visit
 };
 
 }  // namespace arkmq::core
