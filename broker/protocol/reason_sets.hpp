@@ -1,0 +1,40 @@
+// Which reason codes each v5 packet may carry (spec 3.2.2.2, 3.4.2.1, ... 3.15.2.1).
+// Internal to arkmq_protocol; constexpr tables.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <initializer_list>
+
+#include "broker/protocol/packets.hpp"
+
+namespace arkmq::protocol {
+
+class ReasonSet {
+ public:
+  constexpr ReasonSet(std::initializer_list<std::uint8_t> codes) {
+    for (const auto code : codes) bits_[code / 64] |= std::uint64_t{1} << (code % 64);
+  }
+  constexpr bool contains(std::uint8_t code) const {
+    return (bits_[code / 64] >> (code % 64)) & 1U;
+  }
+
+ private:
+  std::array<std::uint64_t, 4> bits_{};
+};
+
+inline constexpr ReasonSet connack_reasons{0x00, 0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86,
+                                           0x87, 0x88, 0x89, 0x8A, 0x8C, 0x90, 0x95, 0x97,
+                                           0x99, 0x9A, 0x9B, 0x9C, 0x9D, 0x9F};
+inline constexpr ReasonSet puback_reasons{0x00, 0x10, 0x80, 0x83, 0x87, 0x90, 0x91, 0x97, 0x99};
+inline constexpr ReasonSet pubrel_reasons{0x00, 0x92};
+inline constexpr ReasonSet suback_reasons{0x00, 0x01, 0x02, 0x80, 0x83, 0x87,
+                                          0x8F, 0x91, 0x97, 0x9E, 0xA1, 0xA2};
+inline constexpr ReasonSet unsuback_reasons{0x00, 0x11, 0x80, 0x83, 0x87, 0x8F, 0x91};
+inline constexpr ReasonSet disconnect_reasons{
+    0x00, 0x04, 0x80, 0x81, 0x82, 0x83, 0x87, 0x89, 0x8B, 0x8D, 0x8E, 0x8F, 0x90, 0x93, 0x94,
+    0x95, 0x96, 0x97, 0x98, 0x99, 0x9A, 0x9B, 0x9C, 0x9D, 0x9E, 0x9F, 0xA0, 0xA1, 0xA2};
+inline constexpr ReasonSet auth_reasons{0x00, 0x18, 0x19};
+
+}  // namespace arkmq::protocol
