@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -29,6 +30,8 @@ struct BrokerConfig {
   std::size_t max_queued_messages = 1000;          // offline + in-flight queue per session
   std::size_t max_queued_bytes = 64 * 1024 * 1024;
   std::size_t max_link_buffer_bytes = 8 * 1024 * 1024;  // QoS 0 to a slower consumer is dropped past this
+  std::uint16_t v311_inflight_window = 32;         // outbound QoS 1/2 window for v3.1.1 clients
+  std::size_t max_connections = 0;                 // 0: unlimited; else CONNACK server_busy past it
 
   std::chrono::seconds connect_timeout{10};        // deadline for the first CONNECT
   std::chrono::seconds sys_interval{10};           // $SYS refresh period; 0 disables

@@ -1,0 +1,57 @@
+// Outbound QoS 1/2 flows, broker side.
+#include "broker/core/ack_handler.hpp"
+
+namespace arkmq::core {
+namespace {
+
+using Stage = InFlight::Stage;
+using protocol::ReasonCode;
+
+void complete(ConnectionState& c, Session& session, std::uint16_t packet_id) {
+  session.remove_in_flight(packet_id);
+  pump_queue(session, c.context());
+}
+
+}  // namespace
+
+void handle_puback(ConnectionState& c, const protocol::Puback& puback) {
+  auto data = c.state.lock();
+  Session* session = c.bound_session(*data);
+  if (session == nullptr) return;
+  const InFlight* entry = session->find_in_flight(puback.packet_id);
+  // An unknown id (or one of a QoS 2 flow) is ignored.
+  if (entry != nullptr && entry->stage == Stage::awaiting_puback) {
+    complete(c, *session, puback.packet_id);
+  }
+}
+
+void handle_pubrec(ConnectionState& c, const protocol::Pubrec& pubrec) {
+  auto data = c.state.lock();
+  Session* session = c.bound_session(*data);
+  if (session == nullptr) return;
+  InFlight* entry = session->find_in_flight(pubrec.packet_id);
+  if (entry == nullptr || entry->stage == Stage::awaiting_puback) {
+    // [MQTT-4.3.3] v5: PUBREL 0x92 for an id the broker does not know.
+    if (c.is_v5()) c.send(protocol::Pubrel{pubrec.packet_id, ReasonCode::packet_identifier_not_found, {}});
+    return;
+  }
+  if (is_error(pubrec.reason)) {  // the receiver refused the message: the flow ends here
+    complete(c, *session, pubrec.packet_id);
+    return;
+  }
+  entry->stage = Stage::awaiting_pubcomp;
+  entry->outbound.message.reset();  // the message itself is no longer needed [MQTT-4.3.3-4]
+  c.send(protocol::Pubrel{pubrec.packet_id, ReasonCode::success, {}});
+}
+
+void handle_pubcomp(ConnectionState& c, const protocol::Pubcomp& pubcomp) {
+  auto data = c.state.lock();
+  Session* session = c.bound_session(*data);
+  if (session == nullptr) return;
+  const InFlight* entry = session->find_in_flight(pubcomp.packet_id);
+  if (entry != nullptr && entry->stage == Stage::awaiting_pubcomp) {
+    complete(c, *session, pubcomp.packet_id);
+  }
+}
+
+}  // namespace arkmq::core

@@ -1,0 +1,73 @@
+// BrokerState: everything the Broker shares between worker threads. The mutable data
+// (BrokerData) is reachable only through lock(); counters are atomics; config and policy are
+// immutable after construction. See docs/adr/0001-core-threading.md.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "broker/core/authenticator.hpp"
+#include "broker/core/broker.hpp"
+#include "broker/core/broker_config.hpp"
+#include "broker/core/guarded.hpp"
+#include "broker/core/retained_store.hpp"
+#include "broker/core/session_store.hpp"
+#include "broker/core/subscription_tree.hpp"
+#include "broker/core/will_scheduler.hpp"
+
+namespace arkmq::core {
+
+// Monotonic counters for BrokerStats and $SYS; relaxed atomics, so no lock on the byte path.
+struct StatCounters {
+  std::atomic<std::uint64_t> messages_received{0};
+  std::atomic<std::uint64_t> messages_sent{0};
+  std::atomic<std::uint64_t> messages_dropped{0};
+  std::atomic<std::uint64_t> bytes_received{0};
+  std::atomic<std::uint64_t> bytes_sent{0};
+
+  static void add(std::atomic<std::uint64_t>& counter, std::uint64_t n = 1) {
+    counter.fetch_add(n, std::memory_order_relaxed);
+  }
+};
+
+// The data behind the broker lock.
+struct BrokerData {
+  SessionStore sessions;
+  SubscriptionTree subscriptions;
+  RetainedStore retained;
+  WillScheduler wills;
+  std::size_t clients_connected = 0;
+  std::uint64_t assigned_ids = 0;  // counter behind Assigned Client Identifiers
+  bool shutting_down = false;
+  std::optional<TimePoint> started_at;  // first time the broker saw a clock value
+  std::optional<TimePoint> next_sys_at;
+  std::vector<MatchedSubscription> match_scratch;  // reused by routing: no allocation per message
+};
+
+class BrokerState {
+ public:
+  BrokerState(BrokerConfig config, std::shared_ptr<Authenticator> authenticator,
+              std::shared_ptr<Authorizer> authorizer);
+
+  const BrokerConfig& config() const { return config_; }
+  Authenticator& authenticator() { return *authenticator_; }
+  Authorizer& authorizer() { return *authorizer_; }
+  StatCounters& counters() { return counters_; }
+  const StatCounters& counters() const { return counters_; }
+  std::uint64_t next_connection_id() { return next_connection_id_.fetch_add(1) + 1; }
+
+  Guarded<BrokerData>::Locked lock() { return data_.lock(); }
+
+ private:
+  const BrokerConfig config_;
+  std::shared_ptr<Authenticator> authenticator_;
+  std::shared_ptr<Authorizer> authorizer_;
+  StatCounters counters_;
+  std::atomic<std::uint64_t> next_connection_id_{0};
+  Guarded<BrokerData> data_;
+};
+
+}  // namespace arkmq::core

@@ -1,0 +1,158 @@
+// ClientConnection: framing, the one dispatch point per packet type, timers.
+// Rules: the first packet must be CONNECT [MQTT-3.1.0-1]; a second CONNECT is a protocol
+// error [MQTT-3.1.0-2]; packets only a server sends are protocol errors; keep alive 1.5 x.
+#include "broker/core/client_connection.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "broker/core/ack_handler.hpp"
+#include "broker/core/connect_handler.hpp"
+#include "broker/core/connection_state.hpp"
+#include "broker/core/disconnect_handler.hpp"
+#include "broker/core/publish_handler.hpp"
+#include "broker/core/subscribe_handler.hpp"
+#include "broker/protocol/codec.hpp"
+
+namespace arkmq::core {
+namespace {
+
+using protocol::ReasonCode;
+
+template <typename... Fs>
+struct Overloaded : Fs... {
+  using Fs::operator()...;
+};
+template <typename... Fs>
+Overloaded(Fs...) -> Overloaded<Fs...>;
+
+// The protocol level byte of a CONNECT frame whose decoding failed, when it is readable.
+std::optional<std::uint8_t> connect_level(protocol::ByteView frame, std::size_t header_size) {
+  // Variable header: protocol name (2-byte length + "MQTT"), then the level byte.
+  const std::size_t level_at = header_size + 6;
+  if (frame.size() <= level_at || (frame[0] >> 4U) != 1) return std::nullopt;
+  return frame[level_at];
+}
+
+// A CONNECT that did not decode: answered when the client can understand the answer.
+void refuse_bad_connect(ConnectionState& c, ReasonCode code, protocol::ByteView frame,
+                        std::size_t header_size) {
+  if (code == ReasonCode::unsupported_protocol_version) {
+    // Unknown level: a v3.1.1 CONNACK (return code 1) is readable by every client [MQTT-3.1.2-2].
+    c.version = protocol::ProtocolVersion::v311;
+    c.send(protocol::Connack{false, code, {}});
+  } else if (connect_level(frame, header_size) == 5) {
+    c.version = protocol::ProtocolVersion::v5;
+    c.send(protocol::Connack{false, code, {}});
+  }
+  spdlog::warn("bad CONNECT from {}: {}", c.info.peer, protocol::to_string(code));
+  c.close();
+}
+
+void dispatch(ConnectionState& c, protocol::Packet&& packet) {
+  if (c.phase == Phase::awaiting_connect) {
+    if (auto* connect = std::get_if<protocol::Connect>(&packet)) {
+      return handle_connect(c, std::move(*connect));
+    }
+    spdlog::warn("first packet from {} is not CONNECT; closing", c.info.peer);
+    return c.close();  // [MQTT-3.1.0-1]
+  }
+  std::visit(
+      Overloaded{
+          [&](protocol::Publish& p) { handle_publish(c, std::move(p)); },
+          [&](protocol::Puback& p) { handle_puback(c, p); },
+          [&](protocol::Pubrec& p) { handle_pubrec(c, p); },
+          [&](protocol::Pubrel& p) { handle_pubrel(c, p); },
+          [&](protocol::Pubcomp& p) { handle_pubcomp(c, p); },
+          [&](protocol::Subscribe& p) { handle_subscribe(c, std::move(p)); },
+          [&](protocol::Unsubscribe& p) { handle_unsubscribe(c, p); },
+          [&](protocol::Pingreq&) { c.send(protocol::Pingresp{}); },
+          [&](protocol::Disconnect& p) { handle_disconnect(c, p); },
+          [&](protocol::Connect&) { c.fail(ReasonCode::protocol_error, "second CONNECT"); },
+          [&](protocol::Auth&) {
+            // No authentication method was accepted, so AUTH is a protocol error [MQTT-4.12.0-1].
+            c.fail(ReasonCode::protocol_error, "AUTH without authentication method");
+          },
+          [&](protocol::Connack&) { c.fail(ReasonCode::protocol_error, "CONNACK from a client"); },
+          [&](protocol::Suback&) { c.fail(ReasonCode::protocol_error, "SUBACK from a client"); },
+          [&](protocol::Unsuback&) { c.fail(ReasonCode::protocol_error, "UNSUBACK from a client"); },
+          [&](protocol::Pingresp&) { c.fail(ReasonCode::protocol_error, "PINGRESP from a client"); },
+      },
+      packet);
+}
+
+}  // namespace
+
+ClientConnection::ClientConnection(Broker& broker, ConnectionInfo info,
+                                   std::shared_ptr<ClientLink> link, Clock::time_point now)
+    : state_(std::make_unique<ConnectionState>(broker.state(), std::move(info), std::move(link),
+                                               now)) {}
+
+ClientConnection::~ClientConnection() { on_transport_closed(); }
+
+void ClientConnection::on_bytes(std::span<const std::uint8_t> data, Clock::time_point now) {
+  ConnectionState& c = *state_;
+  if (c.phase == Phase::closing) return;
+  c.now = now;
+  StatCounters::add(c.state.counters().bytes_received, data.size());
+  c.buffer.insert(c.buffer.end(), data.begin(), data.end());
+  while (c.phase != Phase::closing) {
+    const protocol::ByteView unread(c.buffer.data() + c.buffer_start,
+                                    c.buffer.size() - c.buffer_start);
+    protocol::FrameHeader header;
+    const auto status = protocol::peek_frame(unread, c.config.max_packet_size, header);
+    if (status == protocol::FrameStatus::need_more) break;
+    if (status == protocol::FrameStatus::malformed) {
+      c.fail(ReasonCode::malformed_packet, "malformed fixed header");
+      break;
+    }
+    if (status == protocol::FrameStatus::too_large) {  // refused before it is buffered
+      c.fail(ReasonCode::packet_too_large, "packet exceeds maximum packet size");
+      break;
+    }
+    const protocol::ByteView frame = unread.first(header.total_size());
+    auto packet = protocol::decode_packet(frame, c.version);
+    c.buffer_start += header.total_size();
+    c.last_packet_at = now;
+    if (!packet) {
+      if (c.phase == Phase::awaiting_connect) {
+        refuse_bad_connect(c, packet.error(), frame, header.header_size);
+      } else {
+        c.fail(packet.error(), "packet did not decode");
+      }
+      break;
+    }
+    dispatch(c, std::move(*packet));
+  }
+  // Drop consumed bytes; what is left is at most one partial packet.
+  c.buffer.erase(c.buffer.begin(),
+                 c.buffer.begin() + static_cast<std::ptrdiff_t>(c.buffer_start));
+  c.buffer_start = 0;
+}
+
+void ClientConnection::on_tick(Clock::time_point now) {
+  ConnectionState& c = *state_;
+  if (c.phase == Phase::closing) return;
+  c.now = now;
+  if (c.phase == Phase::awaiting_connect) {
+    if (now - c.created_at >= c.config.connect_timeout) {
+      spdlog::warn("no CONNECT from {} within {}s; closing", c.info.peer,
+                   c.config.connect_timeout.count());
+      c.close();
+    }
+    return;
+  }
+  if (c.keep_alive_limit.count() != 0 && now - c.last_packet_at >= c.keep_alive_limit) {
+    c.fail(ReasonCode::keep_alive_timeout, "keep alive timeout");  // [MQTT-3.1.2-24]
+  }
+}
+
+void ClientConnection::on_transport_closed() {
+  ConnectionState& c = *state_;
+  if (c.phase != Phase::closing) c.phase = Phase::closing;
+  // Lost without a DISCONNECT (or after one, when this is a no-op): the will goes out.
+  c.release_session(true, "connection closed");
+}
+
+bool ClientConnection::is_closing() const { return state_->phase == Phase::closing; }
+
+}  // namespace arkmq::core

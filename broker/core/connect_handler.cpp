@@ -1,0 +1,216 @@
+// CONNECT handling.
+#include "broker/core/connect_handler.hpp"
+
+#include <algorithm>
+#include <limits>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "broker/core/error_mapping.hpp"
+#include "broker/core/session_lifecycle.hpp"
+#include "broker/protocol/topic.hpp"
+
+namespace arkmq::core {
+namespace {
+
+using protocol::ProtocolVersion;
+using protocol::QoS;
+using protocol::ReasonCode;
+
+// What the broker grants, decided before the lock is taken.
+struct Grant {
+  std::string client_id;
+  bool assigned_id = false;
+  std::string principal;
+  std::uint32_t requested_expiry = 0;
+  std::uint32_t session_expiry = 0;
+  std::uint16_t keep_alive = 0;
+  bool keep_alive_changed = false;
+};
+
+void refuse(ConnectionState& c, ReasonCode code, std::string_view why) {
+  spdlog::warn("connection refused: id='{}' peer={}: {} ({})", c.client_id, c.info.peer, why,
+               protocol::to_string(code));
+  const WireResponse response = wire_response(code, FailureStage::connect, c.version);
+  if (response.kind == WireResponse::Kind::connack) {
+    protocol::Connack connack{false, code, {}};
+    if (c.is_v5() && c.problem_information) connack.properties.reason_string = std::string(why);
+    c.send(connack);
+  }
+  c.close();
+}
+
+// Checks the will against what the broker supports; success or the CONNACK code.
+ReasonCode check_will(const ConnectionState& c, const protocol::Will& will) {
+  if (!protocol::is_valid_topic_name(will.topic)) return ReasonCode::topic_name_invalid;
+  if (static_cast<std::uint8_t>(will.qos) > c.config.maximum_qos) return ReasonCode::qos_not_supported;
+  if (will.retain && !c.config.retain_available) return ReasonCode::retain_not_supported;
+  if (will.properties.payload_format_indicator.value_or(0) == 1 &&
+      !protocol::is_valid_utf8(will.payload)) {
+    return ReasonCode::payload_format_invalid;
+  }
+  return ReasonCode::success;
+}
+
+protocol::Properties connack_properties(const ConnectionState& c, const Grant& grant,
+                                        const protocol::Connect& connect) {
+  const BrokerConfig& config = c.config;
+  protocol::Properties p;
+  if (config.receive_maximum != 65535) p.receive_maximum = config.receive_maximum;
+  p.maximum_packet_size = config.max_packet_size;
+  if (config.topic_alias_maximum != 0) p.topic_alias_maximum = config.topic_alias_maximum;
+  if (config.maximum_qos < 2) p.maximum_qos = config.maximum_qos;
+  if (!config.retain_available) p.retain_available = 0;
+  if (!config.wildcard_subscriptions) p.wildcard_subscription_available = 0;
+  if (!config.subscription_identifiers) p.subscription_identifier_available = 0;
+  if (!config.shared_subscriptions) p.shared_subscription_available = 0;
+  if (grant.keep_alive_changed) p.server_keep_alive = grant.keep_alive;
+  if (grant.assigned_id) p.assigned_client_identifier = grant.client_id;
+  if (grant.session_expiry < grant.requested_expiry) p.session_expiry_interval = grant.session_expiry;
+  if (connect.properties.request_response_information.value_or(0) == 1) {
+    std::string info = response_information_for(grant.client_id);
+    if (!info.empty()) p.response_information = std::move(info);
+  }
+  return p;
+}
+
+// Session expiry: v5 property (default 0); v3.1.1 clean session=0 means "never", capped.
+void grant_expiry(const ConnectionState& c, const protocol::Connect& connect, Grant& grant) {
+  if (c.is_v5()) {
+    grant.requested_expiry = connect.properties.session_expiry_interval.value_or(0);
+  } else {
+    grant.requested_expiry = connect.clean_start ? 0 : std::numeric_limits<std::uint32_t>::max();
+  }
+  grant.session_expiry = std::min(grant.requested_expiry, c.config.max_session_expiry);
+}
+
+// Server Keep Alive caps the client's value for v5 [MQTT-3.2.2-21]; v3.1.1 has no way to tell
+// the client, so its own value is enforced.
+void grant_keep_alive(const ConnectionState& c, const protocol::Connect& connect, Grant& grant) {
+  grant.keep_alive = connect.keep_alive;
+  const std::uint16_t cap = c.config.max_keep_alive;
+  if (c.is_v5() && cap != 0 && (connect.keep_alive == 0 || connect.keep_alive > cap)) {
+    grant.keep_alive = cap;
+    grant.keep_alive_changed = true;
+  }
+}
+
+}  // namespace
+
+std::string response_information_for(std::string_view client_id) {
+  if (client_id.empty() || client_id.find_first_of("/+#") != std::string_view::npos ||
+      client_id.front() == '$' || !protocol::is_valid_utf8(client_id)) {
+    return {};
+  }
+  return fmt::format("reply/{}/", client_id);
+}
+
+void handle_connect(ConnectionState& c, protocol::Connect&& connect) {
+  c.version = connect.version;
+  c.client_id = connect.client_id;
+  c.problem_information = connect.properties.request_problem_information.value_or(1) != 0;
+  if (c.is_v5() && connect.properties.authentication_method) {
+    return refuse(c, ReasonCode::bad_authentication_method, "enhanced authentication is not supported");
+  }
+
+  Grant grant;
+  grant.client_id = connect.client_id;
+  if (grant.client_id.empty()) {
+    if (!c.is_v5() && !connect.clean_start) {  // [MQTT-3.1.3-8]
+      return refuse(c, ReasonCode::client_identifier_not_valid,
+                    "empty client id needs clean session");
+    }
+    grant.client_id = fmt::format("arkmq-{:016x}", c.connection_id);
+    grant.assigned_id = true;
+  }
+  if (grant.client_id.size() > c.config.max_client_id_length) {
+    return refuse(c, ReasonCode::client_identifier_not_valid, "client id too long");
+  }
+  c.client_id = grant.client_id;
+  if (connect.will) {
+    if (const ReasonCode code = check_will(c, *connect.will); code != ReasonCode::success) {
+      return refuse(c, code, "will not acceptable");
+    }
+  }
+
+  AuthResult auth = c.state.authenticator().authenticate(
+      c.info, Credentials{grant.client_id, connect.username, connect.password});
+  if (auth.reason != ReasonCode::success) return refuse(c, auth.reason, "authentication failed");
+  grant.principal = std::move(auth.principal);
+  if (connect.will &&
+      (connect.will->topic.front() == '$' ||
+       c.state.authorizer().authorize(AccessRequest{grant.principal, grant.client_id,
+                                                    Action::publish, connect.will->topic}) !=
+           Decision::allow)) {
+    return refuse(c, ReasonCode::not_authorized, "will topic not authorized");
+  }
+  grant_expiry(c, connect, grant);
+  grant_keep_alive(c, connect, grant);
+
+  SessionBinding binding;
+  binding.link = c.link;
+  binding.connection_id = c.connection_id;
+  binding.version = c.version;
+  binding.max_packet_size = c.is_v5() ? connect.properties.maximum_packet_size.value_or(0) : 0;
+  // Outbound aliases: the client's maximum, capped by ours so a client cannot make the broker
+  // remember 65535 topics per connection.
+  binding.aliases.maximum =
+      c.is_v5() ? std::min(connect.properties.topic_alias_maximum.value_or(0),
+                           c.config.topic_alias_maximum)
+                : std::uint16_t{0};
+  binding.window = c.is_v5() ? connect.properties.receive_maximum.value_or(65535)
+                             : c.config.v311_inflight_window;
+
+  {
+    auto data = c.state.lock();
+    if (data->shutting_down) {
+      return refuse(c, ReasonCode::server_unavailable, "server is shutting down");
+    }
+    Session* session = data->sessions.find(grant.client_id);
+    const bool takeover = session != nullptr && session->is_online();
+    if (!takeover && c.config.max_connections != 0 &&
+        data->clients_connected >= c.config.max_connections) {
+      return refuse(c, ReasonCode::server_busy, "too many connections");
+    }
+    const DeliveryContext context = c.context();
+    if (takeover) {
+      take_over(*data, *session, context);  // [MQTT-3.1.4-3]
+      session = data->sessions.find(grant.client_id);  // may have ended (expiry 0)
+    }
+    if (session != nullptr && connect.clean_start) {  // [MQTT-3.1.2-4]
+      end_session(*data, *session, context);
+      session = nullptr;
+    }
+    const bool present = session != nullptr;
+    if (present) {
+      data->wills.cancel(session->key());  // reconnected within the Will Delay [MQTT-3.1.3-9]
+    } else {
+      session = &data->sessions.create(grant.client_id);
+    }
+    session->bind(std::move(binding));
+    ++data->clients_connected;
+    session->set_expiry_interval(grant.session_expiry);
+    session->set_principal(grant.principal);
+    session->will() = std::move(connect.will);
+    c.session_key = session->key();
+    c.principal = grant.principal;
+    c.session_expiry_zero = grant.session_expiry == 0;
+    c.phase = Phase::connected;
+    protocol::Connack connack{present, ReasonCode::success, {}};
+    if (c.is_v5()) connack.properties = connack_properties(c, grant, connect);
+    // CONNACK goes out before any redelivered PUBLISH: both are queued under this lock.
+    c.send(connack);
+    if (present) {
+      resend_in_flight(*session, context);
+      pump_queue(*session, context);
+    }
+  }
+  c.keep_alive_limit = std::chrono::milliseconds(grant.keep_alive * 1500);
+  if (c.is_v5()) c.topic_aliases.assign(c.config.topic_alias_maximum, std::string());
+  spdlog::info("client connected: id='{}' principal='{}' peer={} version={} clean={} keep_alive={}",
+               grant.client_id, grant.principal, c.info.peer,
+               c.is_v5() ? "5.0" : "3.1.1", connect.clean_start, grant.keep_alive);
+}
+
+}  // namespace arkmq::core

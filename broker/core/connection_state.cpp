@@ -1,0 +1,65 @@
+// Close, fail and release for one connection.
+#include "broker/core/connection_state.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "broker/core/error_mapping.hpp"
+#include "broker/core/session_lifecycle.hpp"
+
+namespace arkmq::core {
+
+ConnectionState::ConnectionState(BrokerState& broker_state, ConnectionInfo connection_info,
+                                 std::shared_ptr<ClientLink> client_link, TimePoint start)
+    : state(broker_state),
+      config(broker_state.config()),
+      info(std::move(connection_info)),
+      link(std::move(client_link)),
+      connection_id(broker_state.next_connection_id()),
+      created_at(start),
+      last_packet_at(start),
+      now(start) {}
+
+void ConnectionState::send(const protocol::Packet& packet) {
+  send_packet(*link, packet, version, state.counters());
+}
+
+void ConnectionState::close() {
+  if (phase == Phase::closing) return;
+  phase = Phase::closing;
+  link->close();
+}
+
+void ConnectionState::fail(protocol::ReasonCode code, std::string_view why) {
+  if (phase == Phase::closing) return;
+  spdlog::warn("protocol violation by client '{}' at {}: {} ({})", client_id, info.peer, why,
+               protocol::to_string(code));
+  const FailureStage stage =
+      phase == Phase::connected ? FailureStage::connection : FailureStage::before_connect;
+  const WireResponse response = wire_response(code, stage, version);
+  if (response.kind == WireResponse::Kind::disconnect) {
+    protocol::Disconnect disconnect{code, {}};
+    // A DISCONNECT may carry a Reason String even when problem information is off.
+    disconnect.properties.reason_string = std::string(why);
+    send(disconnect);
+  }
+  close();
+  release_session(true, why);
+}
+
+Session* ConnectionState::bound_session(BrokerData& data) const {
+  Session* session = data.sessions.find(session_key);
+  return session != nullptr && session->is_bound_to(connection_id) ? session : nullptr;
+}
+
+void ConnectionState::release_session(bool send_will, std::string_view why) {
+  if (detached || session_key == 0) return;
+  detached = true;
+  auto data = state.lock();
+  Session* session = bound_session(*data);
+  if (session == nullptr) return;  // taken over: the new connection owns the session
+  detach_connection(*data, *session, send_will, context());
+  spdlog::info("client disconnected: id='{}' principal='{}' peer={} ({})", client_id, principal,
+               info.peer, why);
+}
+
+}  // namespace arkmq::core

@@ -1,0 +1,69 @@
+// The per-connection state behind ClientConnection: phase, negotiated limits, inbound topic
+// aliases, keep alive, the read buffer, and the close/fail helpers every handler uses.
+// Touched only by the connection's own worker thread; broker data only through state.lock().
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "broker/core/broker_state.hpp"
+#include "broker/core/client_link.hpp"
+#include "broker/core/connection_info.hpp"
+#include "broker/core/delivery.hpp"
+
+namespace arkmq::core {
+
+enum class Phase { awaiting_connect, connected, closing };
+
+class ConnectionState {
+ public:
+  ConnectionState(BrokerState& state, ConnectionInfo info, std::shared_ptr<ClientLink> link,
+                  TimePoint now);
+
+  BrokerState& state;
+  const BrokerConfig& config;
+  const ConnectionInfo info;
+  const std::shared_ptr<ClientLink> link;
+  const std::uint64_t connection_id;
+
+  Phase phase = Phase::awaiting_connect;
+  protocol::ProtocolVersion version = protocol::ProtocolVersion::v311;  // set by CONNECT
+  TimePoint created_at;
+  TimePoint last_packet_at;
+  TimePoint now;  // the latest clock value seen (on_transport_closed has none of its own)
+  std::chrono::milliseconds keep_alive_limit{0};  // 1.5 x Keep Alive; 0: none [MQTT-3.1.2-24]
+
+  std::string client_id;
+  std::string principal;
+  SessionKey session_key = 0;
+  bool problem_information = true;    // Request Problem Information != 0
+  bool session_expiry_zero = true;    // CONNECT asked for expiry 0 [MQTT-3.14.2-2]
+  std::vector<std::string> topic_aliases;  // inbound: alias N is topic_aliases[N - 1]
+  bool detached = false;              // the session has been released
+
+  std::vector<std::uint8_t> buffer;   // unread bytes start at buffer_start
+  std::size_t buffer_start = 0;
+
+  bool is_v5() const { return version == protocol::ProtocolVersion::v5; }
+  DeliveryContext context() { return DeliveryContext{state, now}; }
+
+  // Encodes and queues a packet for this client.
+  void send(const protocol::Packet& packet);
+  // Asks the link to close; stops reading.
+  void close();
+  // A protocol violation or timeout: the wire response for `code` (error_mapping), then close
+  // and release the session with its will.
+  void fail(protocol::ReasonCode code, std::string_view why);
+  // Detaches from the session once (will unless `send_will` is false); no-op when taken over.
+  // `why` is for the disconnect log line.
+  void release_session(bool send_will, std::string_view why);
+  // The session when this connection is still the one bound to it; null after a takeover.
+  Session* bound_session(BrokerData& data) const;
+};
+
+}  // namespace arkmq::core

@@ -1,0 +1,186 @@
+// Encode-once delivery, the in-flight window and the session queue.
+#include "broker/core/delivery.hpp"
+
+#include <memory>
+#include <utility>
+
+#include "broker/core/message_builder.hpp"
+
+namespace arkmq::core {
+namespace {
+
+using protocol::QoS;
+
+bool too_large(const std::vector<std::uint8_t>& bytes, const SessionBinding& binding) {
+  return binding.max_packet_size != 0 && bytes.size() > binding.max_packet_size;
+}
+
+void send_publish(const SessionBinding& binding, SharedBytes bytes, StatCounters& counters) {
+  StatCounters::add(counters.bytes_sent, bytes->size());
+  StatCounters::add(counters.messages_sent);
+  binding.link->send(std::move(bytes));
+}
+
+// Uses an existing alias, or takes a free one for a new topic (committed only once sent).
+TopicForm choose_topic_form(const SessionBinding& binding, const std::string& topic) {
+  const OutboundAliases& aliases = binding.aliases;
+  if (binding.version != protocol::ProtocolVersion::v5 || aliases.maximum == 0) return {};
+  if (auto it = aliases.by_topic.find(topic); it != aliases.by_topic.end()) {
+    return TopicForm{it->second, true};
+  }
+  if (aliases.by_topic.size() < aliases.maximum) {
+    return TopicForm{static_cast<std::uint16_t>(aliases.by_topic.size() + 1), false};
+  }
+  return {};
+}
+
+void commit_topic_form(SessionBinding& binding, const std::string& topic, TopicForm form) {
+  if (form.alias != 0 && !form.omit_topic) binding.aliases.by_topic.emplace(topic, form.alias);
+}
+
+QueueLimits limits_of(const BrokerConfig& config) {
+  return {config.max_queued_messages, config.max_queued_bytes};
+}
+
+DeliveryResult enqueue(Session& session, Outbound outbound, const DeliveryContext& context) {
+  if (session.enqueue(std::move(outbound), limits_of(context.state.config()))) {
+    return DeliveryResult::queued;
+  }
+  StatCounters::add(context.state.counters().messages_dropped);
+  return DeliveryResult::dropped;
+}
+
+// Puts a QoS 1/2 message into the window and sends it; the window must be open.
+DeliveryResult send_in_flight(Session& session, SessionBinding& binding, Outbound outbound,
+                              PublishEncoder& encoder, const DeliveryContext& context) {
+  const TopicForm form = choose_topic_form(binding, outbound.message->topic);
+  const SharedBytes layout = encoder.bytes(binding.version, outbound.qos, outbound.retain,
+                                           outbound.subscription_ids, form);
+  if (too_large(*layout, binding)) {
+    // Never truncated; dropped for this subscriber only [MQTT-3.1.2-25].
+    StatCounters::add(context.state.counters().messages_dropped);
+    return DeliveryResult::dropped;
+  }
+  const std::uint16_t id = session.allocate_packet_id();
+  if (id == 0) return enqueue(session, std::move(outbound), context);
+  send_publish(binding, with_packet_id(*layout, id, false), context.state.counters());
+  commit_topic_form(binding, outbound.message->topic, form);
+  const auto stage = outbound.qos == QoS::at_least_once ? InFlight::Stage::awaiting_puback
+                                                        : InFlight::Stage::awaiting_pubrec;
+  session.add_in_flight(InFlight{id, stage, std::move(outbound)});
+  return DeliveryResult::sent;
+}
+
+}  // namespace
+
+PublishEncoder::PublishEncoder(MessagePtr message, TimePoint now)
+    : message_(std::move(message)), now_(now) {}
+
+SharedBytes PublishEncoder::bytes(protocol::ProtocolVersion version, QoS qos, bool retain,
+                                  const std::vector<std::uint32_t>& subscription_ids,
+                                  TopicForm topic_form) {
+  static const std::vector<std::uint32_t> none;
+  // v3.1.1 has no properties, so subscription ids do not split its layouts.
+  const auto& ids = version == protocol::ProtocolVersion::v311 ? none : subscription_ids;
+  for (const Layout& layout : layouts_) {
+    if (layout.version == version && layout.qos == qos && layout.retain == retain &&
+        layout.subscription_ids == ids && layout.topic_form == topic_form) {
+      return layout.bytes;
+    }
+  }
+  auto out = std::make_shared<std::vector<std::uint8_t>>();
+  const protocol::Packet packet =
+      make_outbound_publish(*message_, qos, retain, ids, now_, topic_form);
+  out->reserve(protocol::encoded_size(packet, version));
+  protocol::encode_packet(packet, version, *out);
+  layouts_.push_back(Layout{version, qos, retain, ids, topic_form, out});
+  return out;
+}
+
+SharedBytes with_packet_id(const std::vector<std::uint8_t>& publish, std::uint16_t packet_id,
+                           bool dup) {
+  auto out = std::make_shared<std::vector<std::uint8_t>>(publish);
+  // Fixed header: 1 type byte + 1..4 bytes of remaining length (high bit = continuation).
+  std::size_t pos = 1;
+  while (pos < out->size() && ((*out)[pos] & 0x80U) != 0) ++pos;
+  ++pos;
+  const std::size_t topic_length =
+      (static_cast<std::size_t>((*out)[pos]) << 8U) | (*out)[pos + 1];
+  const std::size_t id_pos = pos + 2 + topic_length;
+  (*out)[id_pos] = static_cast<std::uint8_t>(packet_id >> 8U);
+  (*out)[id_pos + 1] = static_cast<std::uint8_t>(packet_id & 0xFFU);
+  if (dup) (*out)[0] = static_cast<std::uint8_t>((*out)[0] | 0x08U);
+  return out;
+}
+
+void send_packet(ClientLink& link, const protocol::Packet& packet,
+                 protocol::ProtocolVersion version, StatCounters& counters) {
+  auto out = std::make_shared<std::vector<std::uint8_t>>();
+  protocol::encode_packet(packet, version, *out);
+  StatCounters::add(counters.bytes_sent, out->size());
+  link.send(std::move(out));
+}
+
+DeliveryResult deliver(Session& session, Outbound outbound, PublishEncoder& encoder,
+                       const DeliveryContext& context) {
+  if (is_expired(*outbound.message, context.now)) return DeliveryResult::expired;
+  SessionBinding* binding = session.binding();
+  const BrokerConfig& config = context.state.config();
+  StatCounters& counters = context.state.counters();
+  if (outbound.qos == QoS::at_most_once) {
+    // QoS 0 is not kept for offline sessions (the spec allows it; we choose not to).
+    if (binding == nullptr) return DeliveryResult::dropped;
+    if (binding->link->queued_bytes() > config.max_link_buffer_bytes) {
+      StatCounters::add(counters.messages_dropped);  // slow consumer
+      return DeliveryResult::dropped;
+    }
+    const TopicForm form = choose_topic_form(*binding, outbound.message->topic);
+    SharedBytes bytes = encoder.bytes(binding->version, outbound.qos, outbound.retain,
+                                      outbound.subscription_ids, form);
+    if (too_large(*bytes, *binding)) {
+      StatCounters::add(counters.messages_dropped);
+      return DeliveryResult::dropped;
+    }
+    send_publish(*binding, std::move(bytes), counters);
+    commit_topic_form(*binding, outbound.message->topic, form);
+    return DeliveryResult::sent;
+  }
+  // Keep order: nothing overtakes the queue.
+  if (binding == nullptr || session.has_queued() || !session.window_open(binding->window)) {
+    return enqueue(session, std::move(outbound), context);
+  }
+  return send_in_flight(session, *binding, std::move(outbound), encoder, context);
+}
+
+void pump_queue(Session& session, const DeliveryContext& context) {
+  SessionBinding* binding = session.binding();
+  if (binding == nullptr) return;
+  while (session.has_queued() && session.window_open(binding->window)) {
+    Outbound outbound = session.pop_queued();
+    if (is_expired(*outbound.message, context.now)) continue;  // [MQTT-3.3.2-5]
+    PublishEncoder encoder(outbound.message, context.now);
+    send_in_flight(session, *binding, std::move(outbound), encoder, context);
+  }
+}
+
+void resend_in_flight(Session& session, const DeliveryContext& context) {
+  const SessionBinding* binding = session.binding();
+  if (binding == nullptr) return;
+  // Resent PUBLISHes always carry the full topic: the new connection has no aliases yet.
+  for (const InFlight& entry : session.in_flight()) {
+    if (entry.stage == InFlight::Stage::awaiting_pubcomp) {
+      send_packet(*binding->link, protocol::Pubrel{entry.packet_id, {}, {}}, binding->version,
+                  context.state.counters());
+      continue;
+    }
+    const Outbound& out = entry.outbound;
+    PublishEncoder encoder(out.message, context.now);
+    send_publish(*binding,
+                 with_packet_id(*encoder.bytes(binding->version, out.qos, out.retain,
+                                               out.subscription_ids),
+                                entry.packet_id, true),
+                 context.state.counters());
+  }
+}
+
+}  // namespace arkmq::core

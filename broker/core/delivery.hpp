@@ -1,0 +1,67 @@
+// Outbound delivery to one session: encode once per layout and share the bytes, the QoS 1/2
+// in-flight window, the bounded queue, redelivery on resume, the client's Maximum Packet Size,
+// outbound topic aliases when the client allows them.
+// Called only under the broker lock (ClientLink::send only queues, so that is allowed).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "broker/core/broker_state.hpp"
+#include "broker/core/client_link.hpp"
+#include "broker/core/message_builder.hpp"
+#include "broker/core/session.hpp"
+#include "broker/protocol/codec.hpp"
+
+namespace arkmq::core {
+
+// Encodes one message once per (version, QoS, RETAIN flag, subscription ids) and hands out the
+// shared bytes; QoS 1/2 layouts carry a placeholder packet id patched per subscriber.
+class PublishEncoder {
+ public:
+  PublishEncoder(MessagePtr message, TimePoint now);
+  SharedBytes bytes(protocol::ProtocolVersion version, protocol::QoS qos, bool retain,
+                    const std::vector<std::uint32_t>& subscription_ids, TopicForm topic_form = {});
+
+ private:
+  struct Layout {
+    protocol::ProtocolVersion version;
+    protocol::QoS qos;
+    bool retain;
+    std::vector<std::uint32_t> subscription_ids;
+    TopicForm topic_form;
+    SharedBytes bytes;
+  };
+  MessagePtr message_;
+  TimePoint now_;
+  std::vector<Layout> layouts_;  // a handful per message; linear search beats hashing
+};
+
+// A copy of an encoded QoS 1/2 PUBLISH with its packet id (and DUP flag) set.
+SharedBytes with_packet_id(const std::vector<std::uint8_t>& publish, std::uint16_t packet_id,
+                           bool dup);
+
+// Encodes and queues one control packet on a link, counting the bytes.
+void send_packet(ClientLink& link, const protocol::Packet& packet,
+                 protocol::ProtocolVersion version, StatCounters& counters);
+
+enum class DeliveryResult { sent, queued, dropped, expired };
+
+struct DeliveryContext {
+  BrokerState& state;
+  TimePoint now;
+};
+
+// Sends (online, window open), queues (QoS 1/2 beyond the window or offline) or drops one
+// message for `session`. QoS 0 is never queued for an offline session.
+DeliveryResult deliver(Session& session, Outbound outbound, PublishEncoder& encoder,
+                       const DeliveryContext& context);
+
+// Moves queued messages into the in-flight window while it is open (after an ack, on resume).
+void pump_queue(Session& session, const DeliveryContext& context);
+
+// On session resumption: every unacknowledged PUBLISH again with DUP=1, PUBREL for PUBREC'd
+// ones, in the original order [MQTT-4.4.0-1].
+void resend_in_flight(Session& session, const DeliveryContext& context);
+
+}  // namespace arkmq::core

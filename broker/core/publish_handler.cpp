@@ -1,0 +1,134 @@
+// The inbound PUBLISH pipeline.
+#include "broker/core/publish_handler.hpp"
+
+#include <optional>
+
+#include <spdlog/spdlog.h>
+
+#include "broker/core/error_mapping.hpp"
+#include "broker/core/message_builder.hpp"
+#include "broker/core/router.hpp"
+#include "broker/protocol/topic.hpp"
+
+namespace arkmq::core {
+namespace {
+
+using protocol::QoS;
+using protocol::ReasonCode;
+
+struct Violation {
+  ReasonCode code;
+  const char* why;
+};
+
+// Step 3: session rules. Resolves the topic alias in place [MQTT-3.3.2.3.4].
+std::optional<Violation> check_publish(ConnectionState& c, protocol::Publish& publish) {
+  if (c.is_v5() && publish.properties.topic_alias) {
+    const std::uint16_t alias = *publish.properties.topic_alias;
+    if (alias == 0 || alias > c.topic_aliases.size()) {  // [MQTT-3.3.2-8/9]
+      return Violation{ReasonCode::topic_alias_invalid, "topic alias out of range"};
+    }
+    std::string& slot = c.topic_aliases[alias - 1U];
+    if (publish.topic.empty()) {
+      if (slot.empty()) return Violation{ReasonCode::protocol_error, "unknown topic alias"};
+      publish.topic = slot;
+    } else if (protocol::is_valid_topic_name(publish.topic)) {
+      slot = publish.topic;
+    }
+    publish.properties.topic_alias.reset();
+  } else if (c.is_v5() && publish.topic.empty()) {
+    return Violation{ReasonCode::protocol_error, "empty topic without topic alias"};
+  }
+  if (!protocol::is_valid_topic_name(publish.topic)) {  // [MQTT-3.3.2-2]
+    return Violation{ReasonCode::topic_name_invalid, "invalid topic name"};
+  }
+  if (static_cast<std::uint8_t>(publish.qos) > c.config.maximum_qos) {  // [MQTT-3.2.2-11]
+    return Violation{ReasonCode::qos_not_supported, "QoS above Maximum QoS"};
+  }
+  if (publish.retain && !c.config.retain_available) {  // [MQTT-3.2.2-14]
+    return Violation{ReasonCode::retain_not_supported, "retain not available"};
+  }
+  if (publish.qos == QoS::at_most_once &&
+      publish.properties.payload_format_indicator.value_or(0) == 1 &&
+      !protocol::is_valid_utf8(publish.payload)) {
+    return Violation{ReasonCode::payload_format_invalid, "payload is not UTF-8"};
+  }
+  return std::nullopt;
+}
+
+// Step 5: publishing to '$' topics is reserved for the broker; then the Authorizer.
+bool may_publish(ConnectionState& c, std::string_view topic) {
+  if (topic.front() == '$') return false;
+  return c.state.authorizer().authorize(AccessRequest{c.principal, c.client_id, Action::publish,
+                                                      topic}) == Decision::allow;
+}
+
+void send_ack(ConnectionState& c, QoS qos, std::uint16_t packet_id, ReasonCode reason) {
+  protocol::Properties properties;
+  if (is_error(reason) && c.problem_information) {
+    properties.reason_string = std::string(protocol::to_string(reason));
+  }
+  if (qos == QoS::at_least_once) {
+    c.send(protocol::Puback{packet_id, reason, std::move(properties)});
+  } else if (qos == QoS::exactly_once) {
+    c.send(protocol::Pubrec{packet_id, reason, std::move(properties)});
+  }
+}
+
+}  // namespace
+
+void handle_publish(ConnectionState& c, protocol::Publish&& publish) {
+  StatCounters::add(c.state.counters().messages_received);
+  if (auto violation = check_publish(c, publish)) return c.fail(violation->code, violation->why);
+  const QoS qos = publish.qos;
+  const std::uint16_t packet_id = publish.packet_id;
+
+  std::optional<Violation> violation;
+  {
+    auto data = c.state.lock();
+    Session* session = c.bound_session(*data);
+    if (session == nullptr) return;  // taken over; this connection is closing
+    auto& inbound = session->inbound_qos2();
+    if (qos == QoS::exactly_once && inbound.contains(packet_id)) {
+      // A resent QoS 2 PUBLISH: acknowledge again, never route twice [MQTT-4.3.3-10].
+      c.send(protocol::Pubrec{packet_id, ReasonCode::success, {}});
+      return;
+    }
+    if (qos == QoS::exactly_once && c.is_v5() && inbound.size() >= c.config.receive_maximum) {
+      violation = Violation{ReasonCode::receive_maximum_exceeded, "receive maximum exceeded"};
+    } else {
+      ReasonCode reason = ReasonCode::success;
+      if (publish.properties.payload_format_indicator.value_or(0) == 1 &&
+          !protocol::is_valid_utf8(publish.payload)) {
+        reason = ReasonCode::payload_format_invalid;  // [MQTT-3.3.2-4]
+      } else if (!may_publish(c, publish.topic)) {
+        reason = ReasonCode::not_authorized;
+        spdlog::warn("publish denied: client '{}' principal '{}' topic '{}'", c.client_id,
+                     c.principal, publish.topic);
+      } else {
+        const std::size_t delivered =
+            publish_message(*data, make_message(std::move(publish), c.client_id, c.now), c.context());
+        if (delivered == 0 && c.is_v5()) reason = ReasonCode::no_matching_subscribers;
+      }
+      // v5 answers a refused message with its code; v3.1.1 acks it and drops it (error_mapping).
+      if (is_error(reason)) {
+        reason = wire_response(reason, FailureStage::publish_ack, c.version).code;
+      }
+      if (qos == QoS::exactly_once && !is_error(reason)) inbound.insert(packet_id);
+      send_ack(c, qos, packet_id, reason);
+    }
+  }
+  if (violation) c.fail(violation->code, violation->why);
+}
+
+void handle_pubrel(ConnectionState& c, const protocol::Pubrel& pubrel) {
+  auto data = c.state.lock();
+  Session* session = c.bound_session(*data);
+  if (session == nullptr) return;
+  const bool known = session->inbound_qos2().erase(pubrel.packet_id) > 0;
+  const ReasonCode reason =
+      known || !c.is_v5() ? ReasonCode::success : ReasonCode::packet_identifier_not_found;
+  c.send(protocol::Pubcomp{pubrel.packet_id, reason, {}});
+}
+
+}  // namespace arkmq::core

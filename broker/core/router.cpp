@@ -1,0 +1,100 @@
+// Matching and per-session merge of overlapping subscriptions [MQTT-3.3.4-2..5].
+#include "broker/core/router.hpp"
+
+#include <algorithm>
+#include <vector>
+
+#include "broker/core/message_builder.hpp"
+
+namespace arkmq::core {
+namespace {
+
+using protocol::QoS;
+
+QoS min_qos(QoS a, QoS b) { return a < b ? a : b; }
+
+}  // namespace
+
+bool may_receive(BrokerState& state, const Session& session, std::string_view topic) {
+  return state.authorizer().authorize(AccessRequest{session.principal(), session.client_id(),
+                                                    Action::receive, topic}) == Decision::allow;
+}
+
+std::size_t route(BrokerData& data, const MessagePtr& message, const DeliveryContext& context) {
+  std::vector<MatchedSubscription>& matches = data.match_scratch;
+  matches.clear();
+  data.subscriptions.match(
+      message->topic,
+      [&data](SessionKey key) {
+        const Session* session = data.sessions.find(key);
+        return session != nullptr && session->is_online();
+      },
+      matches);
+  std::sort(matches.begin(), matches.end(),
+            [](const MatchedSubscription& a, const MatchedSubscription& b) {
+              return a.subscription.session < b.subscription.session;
+            });
+
+  PublishEncoder encoder(message, context.now);
+  std::size_t delivered = 0;
+  for (std::size_t begin = 0; begin < matches.size();) {
+    const SessionKey key = matches[begin].subscription.session;
+    std::size_t end = begin;
+    while (end < matches.size() && matches[end].subscription.session == key) ++end;
+
+    Session* session = data.sessions.find(key);
+    if (session == nullptr) {
+      begin = end;
+      continue;
+    }
+    // One delivery per session: the highest granted QoS and every subscription id.
+    bool any = false;
+    Outbound outbound{message, QoS::at_most_once, false, {}};
+    for (std::size_t i = begin; i < end; ++i) {
+      const Subscription& sub = matches[i].subscription;
+      // No Local: never back to the publishing client [MQTT-3.8.3-3].
+      if (sub.options.no_local && message->origin_client_id == session->client_id()) continue;
+      any = true;
+      outbound.qos = std::max(outbound.qos, min_qos(message->qos, sub.options.max_qos));
+      if (sub.options.retain_as_published && message->retain) outbound.retain = true;
+      if (sub.subscription_id != 0) outbound.subscription_ids.push_back(sub.subscription_id);
+    }
+    begin = end;
+    if (!any || !may_receive(context.state, *session, message->topic)) continue;
+    const DeliveryResult result = deliver(*session, std::move(outbound), encoder, context);
+    if (result == DeliveryResult::sent || result == DeliveryResult::queued) ++delivered;
+  }
+  return delivered;
+}
+
+std::size_t publish_message(BrokerData& data, const MessagePtr& message,
+                            const DeliveryContext& context) {
+  if (message->retain && context.state.config().retain_available) {
+    if (message->payload.empty()) {
+      data.retained.erase(message->topic);  // cleared, and never stored [MQTT-3.3.1-6/7]
+    } else {
+      data.retained.store(message);
+    }
+  }
+  // An empty retained payload still reaches current subscribers as a normal message.
+  return route(data, message, context);
+}
+
+void deliver_retained(BrokerData& data, Session& session, std::string_view filter,
+                      const Subscription& subscription, const DeliveryContext& context) {
+  std::vector<MessagePtr> retained;
+  data.retained.match(filter, retained);
+  for (const MessagePtr& message : retained) {
+    if (is_expired(*message, context.now)) continue;
+    if (!may_receive(context.state, session, message->topic)) continue;
+    std::vector<std::uint32_t> ids;
+    if (subscription.subscription_id != 0) ids.push_back(subscription.subscription_id);
+    PublishEncoder encoder(message, context.now);
+    deliver(session,
+            Outbound{message, min_qos(message->qos, subscription.options.max_qos), true,
+                     std::move(ids)},
+            encoder, context);
+  }
+}
+
+}  // namespace arkmq::core

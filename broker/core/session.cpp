@@ -1,0 +1,67 @@
+// Session bookkeeping: packet ids, in-flight window, bounded queue.
+#include "broker/core/session.hpp"
+
+#include <algorithm>
+
+namespace arkmq::core {
+
+Session::Session(std::string client_id, SessionKey key)
+    : client_id_(std::move(client_id)), key_(key) {}
+
+std::uint16_t Session::allocate_packet_id() {
+  if (in_flight_ids_.size() >= 65535) return 0;
+  // Ids cycle through 1..65535 so a just-freed id is not reused at once.
+  for (;;) {
+    const std::uint16_t id = next_packet_id_;
+    next_packet_id_ = next_packet_id_ == 65535 ? 1 : static_cast<std::uint16_t>(next_packet_id_ + 1);
+    if (!in_flight_ids_.contains(id)) return id;
+  }
+}
+
+void Session::add_in_flight(InFlight entry) {
+  in_flight_ids_.insert(entry.packet_id);
+  in_flight_.push_back(std::move(entry));
+}
+
+InFlight* Session::find_in_flight(std::uint16_t packet_id) {
+  if (!in_flight_ids_.contains(packet_id)) return nullptr;
+  // Acks usually come in order, so the entry is near the front.
+  auto it = std::find_if(in_flight_.begin(), in_flight_.end(),
+                         [&](const InFlight& e) { return e.packet_id == packet_id; });
+  return it == in_flight_.end() ? nullptr : &*it;
+}
+
+void Session::remove_in_flight(std::uint16_t packet_id) {
+  auto it = std::find_if(in_flight_.begin(), in_flight_.end(),
+                         [&](const InFlight& e) { return e.packet_id == packet_id; });
+  if (it == in_flight_.end()) return;
+  in_flight_.erase(it);
+  in_flight_ids_.erase(packet_id);
+}
+
+bool Session::enqueue(Outbound outbound, const QueueLimits& limits) {
+  const std::size_t cost = queue_cost(*outbound.message);
+  if (queue_.size() >= limits.max_messages || queued_bytes_ + cost > limits.max_bytes) return false;
+  queued_bytes_ += cost;
+  queue_.push_back(std::move(outbound));
+  return true;
+}
+
+Outbound Session::pop_queued() {
+  Outbound front = std::move(queue_.front());
+  queue_.pop_front();
+  queued_bytes_ -= queue_cost(*front.message);
+  return front;
+}
+
+std::size_t Session::remove_expired(TimePoint now) {
+  const std::size_t before = queue_.size();
+  std::erase_if(queue_, [&](const Outbound& o) {
+    const bool expired = o.message->expires_at && *o.message->expires_at <= now;
+    if (expired) queued_bytes_ -= queue_cost(*o.message);
+    return expired;
+  });
+  return before - queue_.size();
+}
+
+}  // namespace arkmq::core

@@ -1,0 +1,139 @@
+// One MQTT session (spec 4.1): the outbound in-flight window and packet ids, the offline queue,
+// inbound QoS 2 ids, the will and the expiry of one client id. Subscriptions live in the
+// SubscriptionTree under the same SessionKey. Owned by SessionStore; touched only under the broker lock.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "broker/core/client_link.hpp"
+#include "broker/core/message.hpp"
+#include "broker/core/subscription_tree.hpp"
+#include "broker/protocol/packets.hpp"
+
+namespace arkmq::core {
+
+using TimePoint = std::chrono::steady_clock::time_point;
+
+// One message on its way to this session's client, with the per-subscriber details.
+struct Outbound {
+  MessagePtr message;
+  protocol::QoS qos = protocol::QoS::at_most_once;
+  bool retain = false;                        // the RETAIN flag to send
+  std::vector<std::uint32_t> subscription_ids;  // every matching subscription's id [MQTT-3.3.4-3]
+};
+
+// A QoS 1/2 PUBLISH sent and not yet completely acknowledged [MQTT-4.4.0-1].
+struct InFlight {
+  enum class Stage { awaiting_puback, awaiting_pubrec, awaiting_pubcomp };
+  std::uint16_t packet_id = 0;
+  Stage stage = Stage::awaiting_puback;
+  Outbound outbound;
+};
+
+// Topic aliases the broker uses toward one connection [MQTT-3.3.2.3.4]: the first `maximum`
+// distinct topics get aliases 1..maximum for the life of the connection (no replacement).
+struct OutboundAliases {
+  std::uint16_t maximum = 0;  // the client's Topic Alias Maximum; 0: none
+  std::unordered_map<std::string, std::uint16_t> by_topic;
+};
+
+// What the session knows about the connection it is attached to (read by routing threads).
+struct SessionBinding {
+  std::shared_ptr<ClientLink> link;
+  std::uint64_t connection_id = 0;
+  protocol::ProtocolVersion version = protocol::ProtocolVersion::v5;
+  std::uint32_t max_packet_size = 0;  // the client's Maximum Packet Size (0: no limit)
+  std::uint16_t window = 65535;       // outbound QoS 1/2 in flight at once
+  OutboundAliases aliases;            // reset with every new connection
+};
+
+struct QueueLimits {
+  std::size_t max_messages = 0;
+  std::size_t max_bytes = 0;
+};
+
+class Session {
+ public:
+  Session(std::string client_id, SessionKey key);
+
+  const std::string& client_id() const { return client_id_; }
+  SessionKey key() const { return key_; }
+
+  // Identity fixed at CONNECT, used for per-subscriber `receive` authorization.
+  const std::string& principal() const { return principal_; }
+  void set_principal(std::string principal) { principal_ = std::move(principal); }
+
+  // --- attachment to a connection
+  bool is_online() const { return binding_.has_value(); }
+  bool is_bound_to(std::uint64_t connection_id) const {
+    return binding_ && binding_->connection_id == connection_id;
+  }
+  const SessionBinding* binding() const { return binding_ ? &*binding_ : nullptr; }
+  SessionBinding* binding() { return binding_ ? &*binding_ : nullptr; }
+  void bind(SessionBinding binding) { binding_ = std::move(binding); expires_at_.reset(); }
+  void unbind() { binding_.reset(); }
+
+  // --- expiry (seconds after the connection closes; 0 ends the session with the connection)
+  std::uint32_t expiry_interval() const { return expiry_interval_; }
+  void set_expiry_interval(std::uint32_t seconds) { expiry_interval_ = seconds; }
+  std::optional<TimePoint> expires_at() const { return expires_at_; }
+  void start_expiry(TimePoint now) { expires_at_ = now + std::chrono::seconds(expiry_interval_); }
+
+  // --- the will of the attached connection; moved to the WillScheduler when it closes
+  std::optional<protocol::Will>& will() { return will_; }
+
+  // --- outbound QoS 1/2
+  // A packet id not in flight [MQTT-2.2.1-3]; 0 when all 65535 are in use.
+  std::uint16_t allocate_packet_id();
+  bool window_open(std::uint16_t window) const { return in_flight_.size() < window; }
+  void add_in_flight(InFlight entry);
+  // The in-flight entry with this id, or null.
+  InFlight* find_in_flight(std::uint16_t packet_id);
+  void remove_in_flight(std::uint16_t packet_id);
+  std::deque<InFlight>& in_flight() { return in_flight_; }
+
+  // Appends to the pending queue; false (and nothing queued) past the limits.
+  bool enqueue(Outbound outbound, const QueueLimits& limits);
+  bool has_queued() const { return !queue_.empty(); }
+  // Removes and returns the oldest pending message.
+  Outbound pop_queued();
+  // Drops queued messages whose expiry passed; returns how many [MQTT-3.3.2-5].
+  std::size_t remove_expired(TimePoint now);
+  std::size_t queued_count() const { return queue_.size(); }
+  std::size_t queued_bytes() const { return queued_bytes_; }
+
+  // --- inbound QoS 2: ids received and not yet released by PUBREL [MQTT-4.3.3-*]
+  std::unordered_set<std::uint16_t>& inbound_qos2() { return inbound_qos2_; }
+
+ private:
+  std::string client_id_;
+  SessionKey key_;
+  std::string principal_;
+  std::optional<SessionBinding> binding_;
+  std::uint32_t expiry_interval_ = 0;
+  std::optional<TimePoint> expires_at_;
+  std::optional<protocol::Will> will_;
+
+  std::uint16_t next_packet_id_ = 1;
+  std::deque<InFlight> in_flight_;
+  std::unordered_set<std::uint16_t> in_flight_ids_;
+  std::deque<Outbound> queue_;
+  std::size_t queued_bytes_ = 0;
+  std::unordered_set<std::uint16_t> inbound_qos2_;
+};
+
+// Bytes a message costs against max_queued_bytes.
+inline std::size_t queue_cost(const Message& message) {
+  return message.topic.size() + message.payload.size();
+}
+
+}  // namespace arkmq::core

@@ -1,0 +1,85 @@
+// Session end, detach, takeover and expiry.
+#include "broker/core/session_lifecycle.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "broker/core/message_builder.hpp"
+#include "broker/core/router.hpp"
+
+namespace arkmq::core {
+
+void publish_will(BrokerData& data, const protocol::Will& will, const std::string& client_id,
+                  const DeliveryContext& context) {
+  spdlog::debug("publishing will of client {} to {}", client_id, will.topic);
+  publish_message(data, make_will_message(will, client_id, context.now), context);
+}
+
+void end_session(BrokerData& data, Session& session, const DeliveryContext& context) {
+  const SessionKey key = session.key();
+  const std::string client_id = session.client_id();
+  // A will still waiting for its delay goes out when the session ends [MQTT-3.1.3-9].
+  for (const PendingWill& pending : data.wills.take(key)) {
+    publish_will(data, pending.will, pending.client_id, context);
+  }
+  if (session.is_online()) {
+    session.unbind();
+    --data.clients_connected;
+  }
+  data.subscriptions.remove_session(key);
+  data.sessions.erase(key);
+  spdlog::debug("session of client {} ended", client_id);
+}
+
+void detach_connection(BrokerData& data, Session& session, bool send_will,
+                       const DeliveryContext& context) {
+  if (session.is_online()) {
+    session.unbind();
+    --data.clients_connected;
+  }
+  std::optional<protocol::Will> will = std::move(session.will());
+  session.will().reset();
+  if (will && send_will) {
+    const std::uint32_t delay = will->properties.will_delay_interval.value_or(0);
+    if (delay == 0 || session.expiry_interval() == 0) {
+      publish_will(data, *will, session.client_id(), context);
+    } else {
+      data.wills.schedule(PendingWill{session.key(), session.client_id(), std::move(*will),
+                                      context.now + std::chrono::seconds(delay)});
+    }
+  }
+  if (session.expiry_interval() == 0) {
+    end_session(data, session, context);
+  } else {
+    session.start_expiry(context.now);
+  }
+}
+
+void take_over(BrokerData& data, Session& session, const DeliveryContext& context) {
+  if (const SessionBinding* old = session.binding()) {
+    if (old->version == protocol::ProtocolVersion::v5) {
+      send_packet(*old->link, protocol::Disconnect{protocol::ReasonCode::session_taken_over, {}},
+                  old->version, context.state.counters());
+    }
+    // on_transport_closed of the old connection arrives later, on its own thread, and finds
+    // the session no longer bound to it.
+    old->link->close();
+    spdlog::info("session of client {} taken over by a new connection", session.client_id());
+  }
+  detach_connection(data, session, true, context);
+}
+
+void expire_sessions_and_wills(BrokerData& data, const DeliveryContext& context) {
+  data.sessions.for_each([&](Session& session) {
+    if (!session.is_online() && session.expires_at() && *session.expires_at() <= context.now) {
+      spdlog::debug("session of client {} expired", session.client_id());
+      end_session(data, session, context);
+      return;
+    }
+    session.remove_expired(context.now);
+  });
+  for (const PendingWill& pending : data.wills.take_due(context.now)) {
+    publish_will(data, pending.will, pending.client_id, context);
+  }
+}
+
+}  // namespace arkmq::core
