@@ -33,7 +33,7 @@ void refresh_sys_topics(BrokerData& data, const DeliveryContext& context) {
   const auto uptime = std::chrono::duration_cast<std::chrono::seconds>(
       context.now - data.started_at.value_or(context.now));
   publish_sys(data, "$SYS/broker/version", context.state.config().version, context);
-  publish_sys(data, "$SYS/broker/uptime", std::to_string(uptime.count()) + " seconds", context);
+  publish_sys(data, "$SYS/broker/uptime", std::to_string(uptime.count()), context);
   publish_sys(data, "$SYS/broker/clients/connected", std::to_string(data.clients_connected),
               context);
   publish_sys(data, "$SYS/broker/messages/received", load(counters.messages_received), context);

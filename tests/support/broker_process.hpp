@@ -1,0 +1,88 @@
+// Starts the broker under test (arkmq-broker, or mosquitto when ARKMQ_TEST_BROKER=mosquitto) on
+// free loopback ports, in its own temp dir. Owned by one test; the broker is killed on destruction.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tests/support/child_process.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace arkmq::test {
+
+enum class BrokerKind { arkmq, mosquitto };
+
+// ARKMQ_TEST_BROKER=mosquitto selects the reference broker; anything else means arkmq-broker.
+BrokerKind broker_kind_from_env();
+// Path of the arkmq-broker binary, or "" when it was not built with the tests.
+std::string arkmq_broker_path();
+
+struct TlsFiles {
+  std::string cert;
+  std::string key;
+  std::string ca;
+  std::string crl;  // optional; arkmq gets it as a [[listener]] tls_crl in a config file
+};
+
+struct BrokerOptions {
+  bool tcp = true;   // an mqtt:// listener
+  bool tls = false;  // an mqtts:// listener (needs tls_files)
+  TlsFiles tls_files;
+  bool require_client_cert = false;
+  bool allow_anonymous = true;
+  std::string log_level = "debug";
+  std::vector<std::string> extra_args;  // appended to arkmq-broker's command line only
+  std::string arkmq_config;             // top-level TOML keys; written to a file, passed with -c
+  std::string mosquitto_config;         // extra lines for the reference broker's config
+};
+
+class BrokerProcess {
+ public:
+  // Starts the broker and waits (deadline 10 s) until every listener is up.
+  // Throws std::runtime_error with the log's path and tail if it does not come up.
+  explicit BrokerProcess(BrokerOptions options);
+  ~BrokerProcess();
+  BrokerProcess(const BrokerProcess&) = delete;
+  BrokerProcess& operator=(const BrokerProcess&) = delete;
+
+  BrokerKind kind() const { return kind_; }
+  std::uint16_t port() const { return tcp_port_; }      // the mqtt:// listener
+  std::uint16_t tls_port() const { return tls_port_; }  // the mqtts:// listener
+  std::string tcp_uri() const;  // Paho form: tcp://127.0.0.1:PORT
+  std::string ssl_uri() const;  // Paho form: ssl://127.0.0.1:PORT
+  const std::string& dir() const { return dir_.path(); }
+  const std::string& log_path() const { return log_path_; }
+  std::string log_text() const;  // everything the broker wrote (stdout and stderr)
+  // True once the broker's output contains `needle`.
+  bool wait_for_log(const std::string& needle, std::chrono::milliseconds timeout) const;
+  pid_t pid() const { return process_->pid(); }
+
+  // Sends SIGTERM and waits for the exit; nullopt if it did not end before the deadline.
+  std::optional<ExitStatus> stop(std::chrono::milliseconds deadline = std::chrono::seconds(10));
+
+ private:
+  void start_arkmq();
+  void start_mosquitto();
+  [[noreturn]] void fail(const std::string& what);
+
+  BrokerKind kind_;
+  BrokerOptions options_;
+  TempDir dir_;
+  std::string log_path_;  // stdout and stderr, interleaved as written
+  std::unique_ptr<ChildProcess> process_;
+  std::uint16_t tcp_port_ = 0;
+  std::uint16_t tls_port_ = 0;
+};
+
+// A loopback TCP port that was free a moment ago (bind to port 0, read it, release it).
+// Only for programs that cannot bind port 0 themselves (mosquitto).
+std::uint16_t pick_free_port();
+
+// Last `lines` lines of a text.
+std::string tail_lines(const std::string& text, std::size_t lines);
+
+}  // namespace arkmq::test

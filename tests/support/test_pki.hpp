@@ -1,0 +1,43 @@
+// A throwaway PKI made with the openssl CLI: CA, server and client certificates (good, expired,
+// other CA, revoked) and a CRL. Created once per test that needs it; files live in its TempDir.
+#pragma once
+
+#include <string>
+
+#include "tests/support/temp_dir.hpp"
+
+namespace arkmq::test {
+
+struct CertKey {
+  std::string cert;
+  std::string key;
+};
+
+class TestPki {
+ public:
+  TestPki();  // throws std::runtime_error (with openssl's output) on failure
+
+  const std::string& ca() const { return ca_; }        // the trusted CA certificate
+  const std::string& crl() const { return crl_; }      // CRL of that CA listing `revoked`
+  const CertKey& server() const { return server_; }    // SAN 127.0.0.1, localhost
+  const CertKey& client() const { return client_; }    // CN=edge-1
+  const CertKey& expired() const { return expired_; }  // CN=edge-expired, notAfter in 2020
+  const CertKey& other_ca_client() const { return other_ca_client_; }  // CN=edge-1, another CA
+  const CertKey& revoked() const { return revoked_; }  // CN=edge-revoked, listed in crl()
+  const std::string& dir() const { return dir_.path(); }
+
+ private:
+  CertKey issue(const std::string& name, const std::string& subject, const std::string& extensions,
+                const std::string& validity_args);
+
+  TempDir dir_;
+  std::string ca_;
+  std::string crl_;
+  CertKey server_;
+  CertKey client_;
+  CertKey expired_;
+  CertKey other_ca_client_;
+  CertKey revoked_;
+};
+
+}  // namespace arkmq::test
