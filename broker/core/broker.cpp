@@ -39,11 +39,10 @@ void Broker::shutdown() {
   data->sessions.for_each([&](Session& session) {
     const SessionBinding* binding = session.binding();
     if (binding == nullptr) return;
-    if (binding->version == protocol::ProtocolVersion::v5) {
-      send_packet(*binding->link,
-                  protocol::Disconnect{protocol::ReasonCode::server_shutting_down, {}},
-                  binding->version, state_->counters());
-    }
+    // send_control sends no DISCONNECT to v3.1.1 clients.
+    send_control(ControlTarget{*binding->link, binding->version, {binding->max_packet_size, true}},
+                 protocol::Disconnect{protocol::ReasonCode::server_shutting_down, {}},
+                 state_->counters());
     // Each connection's on_transport_closed follows later on its own thread.
     binding->link->close();
     ++closed;

@@ -110,6 +110,8 @@ void handle_connect(ConnectionState& c, protocol::Connect&& connect) {
   c.version = connect.version;
   c.client_id = connect.client_id;
   c.problem_information = connect.properties.request_problem_information.value_or(1) != 0;
+  // Applies from the CONNACK on [MQTT-3.2.2-19/20].
+  c.peer_max_packet_size = c.is_v5() ? connect.properties.maximum_packet_size.value_or(0) : 0;
   if (c.is_v5() && connect.properties.authentication_method) {
     return refuse(c, ReasonCode::bad_authentication_method, "enhanced authentication is not supported");
   }
@@ -152,7 +154,7 @@ void handle_connect(ConnectionState& c, protocol::Connect&& connect) {
   binding.link = c.link;
   binding.connection_id = c.connection_id;
   binding.version = c.version;
-  binding.max_packet_size = c.is_v5() ? connect.properties.maximum_packet_size.value_or(0) : 0;
+  binding.max_packet_size = c.peer_max_packet_size;
   // Outbound aliases: the client's maximum, capped by ours so a client cannot make the broker
   // remember 65535 topics per connection.
   binding.aliases.maximum =
@@ -161,6 +163,7 @@ void handle_connect(ConnectionState& c, protocol::Connect&& connect) {
                 : std::uint16_t{0};
   binding.window = c.is_v5() ? connect.properties.receive_maximum.value_or(65535)
                              : c.config.v311_inflight_window;
+  bool connack_sent = false;
 
   {
     auto data = c.state.lock();
@@ -195,16 +198,23 @@ void handle_connect(ConnectionState& c, protocol::Connect&& connect) {
     session->will() = std::move(connect.will);
     c.session_key = session->key();
     c.principal = grant.principal;
-    c.session_expiry_zero = grant.session_expiry == 0;
+    // What the CONNECT asked for, not what was granted [MQTT-3.14.2-2].
+  c.session_expiry_zero = grant.requested_expiry == 0;
     c.phase = Phase::connected;
     protocol::Connack connack{present, ReasonCode::success, {}};
     if (c.is_v5()) connack.properties = connack_properties(c, grant, connect);
     // CONNACK goes out before any redelivered PUBLISH: both are queued under this lock.
-    c.send(connack);
-    if (present) {
+    connack_sent = c.send(connack);
+    if (present && connack_sent) {
       resend_in_flight(*session, context);
       pump_queue(*session, context);
     }
+  }
+  if (!connack_sent) {
+    // Even without Reason String and User Properties it exceeds the client's Maximum Packet
+    // Size [MQTT-3.1.2-24]: there is no way to accept this client, so close rather than hang.
+    c.close();
+    return c.release_session(true, "CONNACK exceeds the client's Maximum Packet Size");
   }
   c.keep_alive_limit = std::chrono::milliseconds(grant.keep_alive * 1500);
   if (c.is_v5()) c.topic_aliases.assign(c.config.topic_alias_maximum, std::string());

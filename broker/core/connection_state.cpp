@@ -19,8 +19,9 @@ ConnectionState::ConnectionState(BrokerState& broker_state, ConnectionInfo conne
       last_packet_at(start),
       now(start) {}
 
-void ConnectionState::send(const protocol::Packet& packet) {
-  send_packet(*link, packet, version, state.counters());
+bool ConnectionState::send(const protocol::Packet& packet) {
+  return send_control(ControlTarget{*link, version, {peer_max_packet_size, problem_information}}, packet,
+               state.counters());
 }
 
 void ConnectionState::close() {

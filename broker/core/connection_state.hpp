@@ -42,6 +42,7 @@ class ConnectionState {
   std::string principal;
   SessionKey session_key = 0;
   bool problem_information = true;    // Request Problem Information != 0
+  std::uint32_t peer_max_packet_size = 0;  // the client's Maximum Packet Size; 0: no limit
   bool session_expiry_zero = true;    // CONNECT asked for expiry 0 [MQTT-3.14.2-2]
   std::vector<std::string> topic_aliases;  // inbound: alias N is topic_aliases[N - 1]
   bool detached = false;              // the session has been released
@@ -52,8 +53,9 @@ class ConnectionState {
   bool is_v5() const { return version == protocol::ProtocolVersion::v5; }
   DeliveryContext context() { return DeliveryContext{state, now}; }
 
-  // Encodes and queues a packet for this client.
-  void send(const protocol::Packet& packet);
+  // Encodes and queues a control packet within the client's limits (send_control); false when
+  // it could not be sent at all.
+  bool send(const protocol::Packet& packet);
   // Asks the link to close; stops reading.
   void close();
   // A protocol violation or timeout: the wire response for `code` (error_mapping), then close

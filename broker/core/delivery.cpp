@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <utility>
+#include <variant>
 
 #include "broker/core/message_builder.hpp"
 
@@ -51,11 +52,11 @@ DeliveryResult enqueue(Session& session, Outbound outbound, const DeliveryContex
 }
 
 // Puts a QoS 1/2 message into the window and sends it; the window must be open.
-DeliveryResult send_in_flight(Session& session, SessionBinding& binding, Outbound outbound,
-                              PublishEncoder& encoder, const DeliveryContext& context) {
+DeliveryResult send_in_flight(Session& session, Outbound outbound, PublishEncoder& encoder,
+                              const DeliveryContext& context) {
+  SessionBinding& binding = *session.binding();
   const TopicForm form = choose_topic_form(binding, outbound.message->topic);
-  const SharedBytes layout = encoder.bytes(binding.version, outbound.qos, outbound.retain,
-                                           outbound.subscription_ids, form);
+  const SharedBytes layout = encoder.bytes(outbound, binding.version, form);
   if (too_large(*layout, binding)) {
     // Never truncated; dropped for this subscriber only [MQTT-3.1.2-25].
     StatCounters::add(context.state.counters().messages_dropped);
@@ -71,30 +72,66 @@ DeliveryResult send_in_flight(Session& session, SessionBinding& binding, Outboun
   return DeliveryResult::sent;
 }
 
+// Resends one held-over PUBLISH with DUP=1 and its original packet id [MQTT-4.4.0-1]; always
+// with the full topic (the new connection has no aliases yet). False when it no longer fits the
+// client's (new) Maximum Packet Size: the caller then discards it as if it had been
+// acknowledged [MQTT-3.1.2-25].
+bool resend_publish(Session& session, const SessionBinding& binding, InFlight& entry,
+                    const DeliveryContext& context) {
+  session.set_awaiting_resend(entry, false);
+  const Outbound& out = entry.outbound;
+  PublishEncoder encoder(out.message, context.now);
+  const SharedBytes layout = encoder.bytes(out, binding.version);
+  if (too_large(*layout, binding)) {
+    StatCounters::add(context.state.counters().messages_dropped);
+    return false;
+  }
+  send_publish(binding, with_packet_id(*layout, entry.packet_id, true), context.state.counters());
+  return true;
+}
+
+void discard(Session& session, const std::vector<std::uint16_t>& packet_ids) {
+  for (const std::uint16_t id : packet_ids) session.remove_in_flight(id);
+}
+
+// Resends held-over PUBLISHes in order while the window has room.
+void resend_held_over(Session& session, const SessionBinding& binding,
+                      const DeliveryContext& context) {
+  std::vector<std::uint16_t> discarded;
+  do {  // discarding frees room, so go round again until nothing is discarded
+    discarded.clear();
+    for (InFlight& entry : session.in_flight()) {
+      if (!session.has_awaiting_resend() || !session.window_open(binding.window)) break;
+      if (entry.awaiting_resend && !resend_publish(session, binding, entry, context)) {
+        discarded.push_back(entry.packet_id);
+      }
+    }
+    discard(session, discarded);
+  } while (!discarded.empty());
+}
+
 }  // namespace
 
 PublishEncoder::PublishEncoder(MessagePtr message, TimePoint now)
     : message_(std::move(message)), now_(now) {}
 
-SharedBytes PublishEncoder::bytes(protocol::ProtocolVersion version, QoS qos, bool retain,
-                                  const std::vector<std::uint32_t>& subscription_ids,
+SharedBytes PublishEncoder::bytes(const Outbound& out, protocol::ProtocolVersion version,
                                   TopicForm topic_form) {
   static const std::vector<std::uint32_t> none;
   // v3.1.1 has no properties, so subscription ids do not split its layouts.
-  const auto& ids = version == protocol::ProtocolVersion::v311 ? none : subscription_ids;
+  const auto& ids = version == protocol::ProtocolVersion::v311 ? none : out.subscription_ids;
   for (const Layout& layout : layouts_) {
-    if (layout.version == version && layout.qos == qos && layout.retain == retain &&
+    if (layout.version == version && layout.qos == out.qos && layout.retain == out.retain &&
         layout.subscription_ids == ids && layout.topic_form == topic_form) {
       return layout.bytes;
     }
   }
-  auto out = std::make_shared<std::vector<std::uint8_t>>();
-  const protocol::Packet packet =
-      make_outbound_publish(*message_, qos, retain, ids, now_, topic_form);
-  out->reserve(protocol::encoded_size(packet, version));
-  protocol::encode_packet(packet, version, *out);
-  layouts_.push_back(Layout{version, qos, retain, ids, topic_form, out});
-  return out;
+  auto bytes = std::make_shared<std::vector<std::uint8_t>>();
+  const protocol::Packet packet = make_outbound_publish(out, topic_form, now_);
+  bytes->reserve(protocol::encoded_size(packet, version));
+  protocol::encode_packet(packet, version, *bytes);
+  layouts_.push_back(Layout{version, out.qos, out.retain, ids, topic_form, bytes});
+  return bytes;
 }
 
 SharedBytes with_packet_id(const std::vector<std::uint8_t>& publish, std::uint16_t packet_id,
@@ -121,6 +158,44 @@ void send_packet(ClientLink& link, const protocol::Packet& packet,
   link.send(std::move(out));
 }
 
+bool send_control(const ControlTarget& target, protocol::Packet packet, StatCounters& counters) {
+  const protocol::ProtocolVersion version = target.version;
+  const PeerLimits& peer = target.peer;
+  ClientLink& link = target.link;
+  if (version != protocol::ProtocolVersion::v5) {
+    if (std::holds_alternative<protocol::Disconnect>(packet)) return false;
+    send_packet(link, packet, version, counters);
+    return true;
+  }
+  protocol::Properties* properties = std::visit(
+      [](auto& p) -> protocol::Properties* {
+        if constexpr (requires { p.properties; }) {
+          return &p.properties;
+        } else {
+          return nullptr;
+        }
+      },
+      packet);
+  if (properties != nullptr && !peer.problem_information &&
+      !std::holds_alternative<protocol::Connack>(packet) &&
+      !std::holds_alternative<protocol::Disconnect>(packet)) {
+    properties->reason_string.reset();
+    properties->user_properties.clear();
+  }
+  const auto fits = [&] {
+    return peer.max_packet_size == 0 ||
+           protocol::encoded_size(packet, version) <= peer.max_packet_size;
+  };
+  if (!fits() && properties != nullptr) properties->reason_string.reset();
+  if (!fits() && properties != nullptr) properties->user_properties.clear();
+  if (!fits()) {
+    StatCounters::add(counters.messages_dropped);
+    return false;
+  }
+  send_packet(link, packet, version, counters);
+  return true;
+}
+
 DeliveryResult deliver(Session& session, Outbound outbound, PublishEncoder& encoder,
                        const DeliveryContext& context) {
   if (is_expired(*outbound.message, context.now)) return DeliveryResult::expired;
@@ -135,8 +210,7 @@ DeliveryResult deliver(Session& session, Outbound outbound, PublishEncoder& enco
       return DeliveryResult::dropped;
     }
     const TopicForm form = choose_topic_form(*binding, outbound.message->topic);
-    SharedBytes bytes = encoder.bytes(binding->version, outbound.qos, outbound.retain,
-                                      outbound.subscription_ids, form);
+    SharedBytes bytes = encoder.bytes(outbound, binding->version, form);
     if (too_large(*bytes, *binding)) {
       StatCounters::add(counters.messages_dropped);
       return DeliveryResult::dropped;
@@ -146,41 +220,48 @@ DeliveryResult deliver(Session& session, Outbound outbound, PublishEncoder& enco
     return DeliveryResult::sent;
   }
   // Keep order: nothing overtakes the queue.
-  if (binding == nullptr || session.has_queued() || !session.window_open(binding->window)) {
+  if (binding == nullptr || session.has_queued() || session.has_awaiting_resend() ||
+      !session.window_open(binding->window)) {
     return enqueue(session, std::move(outbound), context);
   }
-  return send_in_flight(session, *binding, std::move(outbound), encoder, context);
+  return send_in_flight(session, std::move(outbound), encoder, context);
 }
 
 void pump_queue(Session& session, const DeliveryContext& context) {
   SessionBinding* binding = session.binding();
   if (binding == nullptr) return;
-  while (session.has_queued() && session.window_open(binding->window)) {
+  // Held-over in-flight messages go first, in their original order.
+  resend_held_over(session, *binding, context);
+  while (!session.has_awaiting_resend() && session.has_queued() &&
+         session.window_open(binding->window)) {
     Outbound outbound = session.pop_queued();
     if (is_expired(*outbound.message, context.now)) continue;  // [MQTT-3.3.2-5]
     PublishEncoder encoder(outbound.message, context.now);
-    send_in_flight(session, *binding, std::move(outbound), encoder, context);
+    send_in_flight(session, std::move(outbound), encoder, context);
   }
 }
 
 void resend_in_flight(Session& session, const DeliveryContext& context) {
-  const SessionBinding* binding = session.binding();
+  SessionBinding* binding = session.binding();
   if (binding == nullptr) return;
-  // Resent PUBLISHes always carry the full topic: the new connection has no aliases yet.
-  for (const InFlight& entry : session.in_flight()) {
-    if (entry.stage == InFlight::Stage::awaiting_pubcomp) {
-      send_packet(*binding->link, protocol::Pubrel{entry.packet_id, {}, {}}, binding->version,
-                  context.state.counters());
-      continue;
-    }
-    const Outbound& out = entry.outbound;
-    PublishEncoder encoder(out.message, context.now);
-    send_publish(*binding,
-                 with_packet_id(*encoder.bytes(binding->version, out.qos, out.retain,
-                                               out.subscription_ids),
-                                entry.packet_id, true),
-                 context.state.counters());
+  // Every unacknowledged PUBLISH waits for room in the client's (possibly smaller) Receive
+  // Maximum [MQTT-3.3.4-9]. PUBRELs are not PUBLISHes and are always resent, but a PUBREC'd
+  // message keeps its share of the send quota until PUBCOMP [MQTT-4.9.0-2/3].
+  for (InFlight& entry : session.in_flight()) {
+    session.set_awaiting_resend(entry, entry.stage != InFlight::Stage::awaiting_pubcomp);
   }
+  std::vector<std::uint16_t> discarded;
+  for (InFlight& entry : session.in_flight()) {
+    if (entry.stage == InFlight::Stage::awaiting_pubcomp) {
+      send_control(ControlTarget{*binding->link, binding->version, {binding->max_packet_size, true}},
+                   protocol::Pubrel{entry.packet_id, {}, {}}, context.state.counters());
+    } else if (session.window_open(binding->window) &&
+               !resend_publish(session, *binding, entry, context)) {
+      discarded.push_back(entry.packet_id);
+    }
+  }
+  discard(session, discarded);
+  resend_held_over(session, *binding, context);
 }
 
 }  // namespace arkmq::core

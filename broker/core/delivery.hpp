@@ -20,8 +20,9 @@ namespace arkmq::core {
 class PublishEncoder {
  public:
   PublishEncoder(MessagePtr message, TimePoint now);
-  SharedBytes bytes(protocol::ProtocolVersion version, protocol::QoS qos, bool retain,
-                    const std::vector<std::uint32_t>& subscription_ids, TopicForm topic_form = {});
+  // `out` must carry this encoder's message.
+  SharedBytes bytes(const Outbound& out, protocol::ProtocolVersion version,
+                    TopicForm topic_form = {});
 
  private:
   struct Layout {
@@ -44,6 +45,25 @@ SharedBytes with_packet_id(const std::vector<std::uint8_t>& publish, std::uint16
 // Encodes and queues one control packet on a link, counting the bytes.
 void send_packet(ClientLink& link, const protocol::Packet& packet,
                  protocol::ProtocolVersion version, StatCounters& counters);
+
+// What a v5 client asked of the packets the server sends it (CONNECT properties).
+struct PeerLimits {
+  std::uint32_t max_packet_size = 0;  // 0: no limit
+  bool problem_information = true;    // Request Problem Information
+};
+
+// Encodes and queues a control packet (not a PUBLISH) within the client's limits; false when
+// nothing was sent. A v3.1.1 client never gets a DISCONNECT (3.1.1 has none from the server).
+// Without Request Problem Information only CONNACK/DISCONNECT keep Reason String and User
+// Properties [MQTT-3.1.2-29]. Too large for the client's Maximum Packet Size: Reason String,
+// then User Properties are dropped [MQTT-3.2.2-19/20, MQTT-3.4.2-2/3 ...]; still too large: not
+// sent at all [MQTT-3.1.2-24].
+struct ControlTarget {
+  ClientLink& link;
+  protocol::ProtocolVersion version;
+  PeerLimits peer;
+};
+bool send_control(const ControlTarget& target, protocol::Packet packet, StatCounters& counters);
 
 enum class DeliveryResult { sent, queued, dropped, expired };
 

@@ -69,6 +69,20 @@ TEST_F(LimitsTest, DisconnectCanShortenTheSessionExpiry) {
   EXPECT_EQ(broker.stats().sessions, 0U);
 }
 
+TEST_F(LimitsTest, DisconnectMaySetExpiryWhenConnectAskedForItEvenIfTheBrokerGrantedZero) {
+  fx.config.max_session_expiry = 0;
+  TestClient c(fx.make(), ProtocolVersion::v5);
+  protocol::Properties p;
+  p.session_expiry_interval = 60;
+  c.connect("a", false, p);
+  protocol::Disconnect disconnect;
+  disconnect.properties.session_expiry_interval = 30;
+  c.send(disconnect);
+  // Not a protocol error: the CONNECT's interval was not zero [MQTT-3.14.2-2].
+  EXPECT_TRUE(c.received_of<protocol::Disconnect>().empty());
+  EXPECT_TRUE(c.closed());
+}
+
 TEST_F(LimitsTest, PartialPacketsAreBufferedUntilComplete) {
   TestClient c(fx.make(), ProtocolVersion::v5);
   c.connect("a");

@@ -50,17 +50,16 @@ MessagePtr make_will_message(const protocol::Will& will, const std::string& orig
   return message;
 }
 
-protocol::Publish make_outbound_publish(const Message& message, protocol::QoS qos, bool retain,
-                                        const std::vector<std::uint32_t>& subscription_ids,
-                                        TimePoint now, TopicForm topic_form) {
+protocol::Publish make_outbound_publish(const Outbound& out, TopicForm topic_form, TimePoint now) {
+  const Message& message = *out.message;
   protocol::Publish publish;
   if (!topic_form.omit_topic) publish.topic = message.topic;
   publish.payload = message.payload;
-  publish.qos = qos;
-  publish.retain = retain;
-  publish.packet_id = qos == protocol::QoS::at_most_once ? 0 : 1;
+  publish.qos = out.qos;
+  publish.retain = out.retain;
+  publish.packet_id = out.qos == protocol::QoS::at_most_once ? 0 : 1;
   publish.properties = message.properties;
-  publish.properties.subscription_identifiers = subscription_ids;
+  publish.properties.subscription_identifiers = out.subscription_ids;
   if (topic_form.alias != 0) publish.properties.topic_alias = topic_form.alias;
   if (message.expires_at) {
     const auto left = std::chrono::ceil<std::chrono::seconds>(*message.expires_at - now).count();

@@ -31,9 +31,8 @@ struct TopicForm {
 
 // The PUBLISH sent to one subscriber layout; packet id 1 for QoS 1/2 (patched per subscriber).
 // Message Expiry Interval is the remaining lifetime [MQTT-3.3.2-6], at least 1 second.
-protocol::Publish make_outbound_publish(const Message& message, protocol::QoS qos, bool retain,
-                                        const std::vector<std::uint32_t>& subscription_ids,
-                                        TimePoint now, TopicForm topic_form = {});
+// `out` gives the message, QoS, RETAIN flag and subscription ids (v3.1.1 encodes no properties).
+protocol::Publish make_outbound_publish(const Outbound& out, TopicForm topic_form, TimePoint now);
 
 inline bool is_expired(const Message& message, TimePoint now) {
   return message.expires_at && *message.expires_at <= now;

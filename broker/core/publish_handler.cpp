@@ -39,6 +39,9 @@ std::optional<Violation> check_publish(ConnectionState& c, protocol::Publish& pu
   } else if (c.is_v5() && publish.topic.empty()) {
     return Violation{ReasonCode::protocol_error, "empty topic without topic alias"};
   }
+  if (!publish.properties.subscription_identifiers.empty()) {  // [MQTT-3.3.4-6]
+    return Violation{ReasonCode::protocol_error, "subscription identifier in a client PUBLISH"};
+  }
   if (!protocol::is_valid_topic_name(publish.topic)) {  // [MQTT-3.3.2-2]
     return Violation{ReasonCode::topic_name_invalid, "invalid topic name"};
   }

@@ -285,5 +285,16 @@ TEST_F(PublishTest, StatsCountMessagesAndBytes) {
   EXPECT_GT(after.bytes_sent, before.bytes_sent);
 }
 
+TEST_F(PublishTest, SubscriptionIdentifierFromAClientIsAProtocolError) {
+  start();
+  protocol::Properties p;
+  p.subscription_identifiers = {7};
+  pub->publish("t", "1", QoS::at_most_once, false, 0, p);
+  const auto disconnects = pub->received_of<protocol::Disconnect>();
+  ASSERT_EQ(disconnects.size(), 1U);
+  EXPECT_EQ(disconnects[0].reason, ReasonCode::protocol_error);  // [MQTT-3.3.4-6]
+  EXPECT_TRUE(sub->received_of<protocol::Publish>().empty());
+}
+
 }  // namespace
 }  // namespace arkmq::core::test

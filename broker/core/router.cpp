@@ -23,12 +23,24 @@ bool may_receive(BrokerState& state, const Session& session, std::string_view to
 std::size_t route(BrokerData& data, const MessagePtr& message, const DeliveryContext& context) {
   std::vector<MatchedSubscription>& matches = data.match_scratch;
   matches.clear();
+  const QueueLimits limits{context.state.config().max_queued_messages,
+                          context.state.config().max_queued_bytes};
+  // A shared group with no online member still exists [MQTT-4.8.2]: one persistent offline
+  // member queues the message (QoS > 0 only, within the queue bounds, like other offline queueing).
+  const auto offline_member_can_queue = [&](const Subscription& sub) {
+    const Session* session = data.sessions.find(sub.session);
+    return session != nullptr && !session->is_online() && session->expiry_interval() != 0 &&
+           min_qos(message->qos, sub.options.max_qos) != QoS::at_most_once &&
+           session->queued_count() < limits.max_messages &&
+           session->queued_bytes() + queue_cost(*message) <= limits.max_bytes;
+  };
   data.subscriptions.match(
       message->topic,
       [&data](SessionKey key) {
         const Session* session = data.sessions.find(key);
         return session != nullptr && session->is_online();
       },
+      message->qos == QoS::at_most_once ? FallbackCheck{} : FallbackCheck{offline_member_can_queue},
       matches);
   std::sort(matches.begin(), matches.end(),
             [](const MatchedSubscription& a, const MatchedSubscription& b) {
@@ -80,10 +92,11 @@ std::size_t publish_message(BrokerData& data, const MessagePtr& message,
   return route(data, message, context);
 }
 
-void deliver_retained(BrokerData& data, Session& session, std::string_view filter,
-                      const Subscription& subscription, const DeliveryContext& context) {
+void deliver_retained(BrokerData& data, Session& session, const AddedSubscription& added,
+                      const DeliveryContext& context) {
+  const Subscription& subscription = added.subscription;
   std::vector<MessagePtr> retained;
-  data.retained.match(filter, retained);
+  data.retained.match(added.filter, retained);
   for (const MessagePtr& message : retained) {
     if (is_expired(*message, context.now)) continue;
     if (!may_receive(context.state, session, message->topic)) continue;

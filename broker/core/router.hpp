@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 #include "broker/core/broker_state.hpp"
@@ -20,9 +21,15 @@ std::size_t route(BrokerData& data, const MessagePtr& message, const DeliveryCon
 std::size_t publish_message(BrokerData& data, const MessagePtr& message,
                             const DeliveryContext& context);
 
+// A subscription just made (plain filter, no "$share/"), for which retained messages are due.
+struct AddedSubscription {
+  std::string filter;
+  Subscription subscription;
+};
+
 // Retained messages for a subscription just made (RETAIN=1 on these [MQTT-3.3.1-9]).
-void deliver_retained(BrokerData& data, Session& session, std::string_view filter,
-                      const Subscription& subscription, const DeliveryContext& context);
+void deliver_retained(BrokerData& data, Session& session, const AddedSubscription& added,
+                      const DeliveryContext& context);
 
 // The Authorizer's `receive` decision for one subscriber.
 bool may_receive(BrokerState& state, const Session& session, std::string_view topic);

@@ -31,10 +31,21 @@ InFlight* Session::find_in_flight(std::uint16_t packet_id) {
   return it == in_flight_.end() ? nullptr : &*it;
 }
 
+void Session::set_awaiting_resend(InFlight& entry, bool awaiting) {
+  if (entry.awaiting_resend == awaiting) return;
+  entry.awaiting_resend = awaiting;
+  if (awaiting) {
+    ++awaiting_resend_;
+  } else {
+    --awaiting_resend_;
+  }
+}
+
 void Session::remove_in_flight(std::uint16_t packet_id) {
   auto it = std::find_if(in_flight_.begin(), in_flight_.end(),
                          [&](const InFlight& e) { return e.packet_id == packet_id; });
   if (it == in_flight_.end()) return;
+  if (it->awaiting_resend) --awaiting_resend_;
   in_flight_.erase(it);
   in_flight_ids_.erase(packet_id);
 }

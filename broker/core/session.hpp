@@ -37,6 +37,9 @@ struct InFlight {
   std::uint16_t packet_id = 0;
   Stage stage = Stage::awaiting_puback;
   Outbound outbound;
+  // Held over from an earlier connection and not yet resent on this one: the client's new
+  // Receive Maximum was full when the session resumed [MQTT-3.3.4-9]. Changed via Session only.
+  bool awaiting_resend = false;
 };
 
 // Topic aliases the broker uses toward one connection [MQTT-3.3.2.3.4]: the first `maximum`
@@ -94,7 +97,12 @@ class Session {
   // --- outbound QoS 1/2
   // A packet id not in flight [MQTT-2.2.1-3]; 0 when all 65535 are in use.
   std::uint16_t allocate_packet_id();
-  bool window_open(std::uint16_t window) const { return in_flight_.size() < window; }
+  // Unacknowledged PUBLISHes on the wire (PUBREC'd QoS 2 ones count until PUBCOMP [MQTT-4.9.0-3]);
+  // entries awaiting a resend are not on the wire yet.
+  std::size_t outstanding() const { return in_flight_.size() - awaiting_resend_; }
+  bool window_open(std::uint16_t window) const { return outstanding() < window; }
+  bool has_awaiting_resend() const { return awaiting_resend_ != 0; }
+  void set_awaiting_resend(InFlight& entry, bool awaiting);
   void add_in_flight(InFlight entry);
   // The in-flight entry with this id, or null.
   InFlight* find_in_flight(std::uint16_t packet_id);
@@ -126,6 +134,7 @@ class Session {
   std::uint16_t next_packet_id_ = 1;
   std::deque<InFlight> in_flight_;
   std::unordered_set<std::uint16_t> in_flight_ids_;
+  std::size_t awaiting_resend_ = 0;  // entries of in_flight_ with awaiting_resend set
   std::deque<Outbound> queue_;
   std::size_t queued_bytes_ = 0;
   std::unordered_set<std::uint16_t> inbound_qos2_;

@@ -56,10 +56,10 @@ void detach_connection(BrokerData& data, Session& session, bool send_will,
 
 void take_over(BrokerData& data, Session& session, const DeliveryContext& context) {
   if (const SessionBinding* old = session.binding()) {
-    if (old->version == protocol::ProtocolVersion::v5) {
-      send_packet(*old->link, protocol::Disconnect{protocol::ReasonCode::session_taken_over, {}},
-                  old->version, context.state.counters());
-    }
+    // send_control sends no DISCONNECT to v3.1.1 clients.
+    send_control(ControlTarget{*old->link, old->version, {old->max_packet_size, true}},
+                 protocol::Disconnect{protocol::ReasonCode::session_taken_over, {}},
+                 context.state.counters());
     // on_transport_closed of the old connection arrives later, on its own thread, and finds
     // the session no longer bound to it.
     old->link->close();

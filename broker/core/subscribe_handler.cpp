@@ -78,11 +78,7 @@ void handle_subscribe(ConnectionState& c, protocol::Subscribe&& subscribe) {
   if (session == nullptr) return;
   const DeliveryContext context = c.context();
   protocol::Suback suback{subscribe.packet_id, {}, {}};
-  struct NewSubscription {
-    std::string filter;
-    Subscription subscription;
-  };
-  std::vector<NewSubscription> send_retained;
+  std::vector<AddedSubscription> send_retained;
   for (const protocol::TopicSubscription& request : subscribe.subscriptions) {
     ParsedFilter parsed;
     ReasonCode code = parse_filter(c, request.filter, parsed);
@@ -110,12 +106,12 @@ void handle_subscribe(ConnectionState& c, protocol::Subscribe&& subscribe) {
     // never for shared subscriptions [MQTT-4.8.2].
     const std::uint8_t handling = request.options.retain_handling;
     if (parsed.group.empty() && (handling == 0 || (handling == 1 && !existed))) {
-      send_retained.push_back(NewSubscription{std::string(parsed.filter), sub});
+      send_retained.push_back(AddedSubscription{std::string(parsed.filter), sub});
     }
   }
   c.send(suback);  // SUBACK before the retained messages it triggers
-  for (const NewSubscription& added : send_retained) {
-    deliver_retained(*data, *session, added.filter, added.subscription, context);
+  for (const AddedSubscription& added : send_retained) {
+    deliver_retained(*data, *session, added, context);
   }
 }
 

@@ -16,6 +16,7 @@ struct SharedGroup {
   std::string name;
   std::vector<Subscription> members;  // order = rotation order
   std::size_t next = 0;               // index of the member to try first
+  std::size_t next_fallback = 0;      // the same, when no member is eligible
 };
 
 bool is_plus(std::string_view level) { return level == "+"; }
@@ -239,22 +240,38 @@ std::vector<SessionSubscription> SubscriptionTree::subscriptions_of(SessionKey s
 }
 
 void SubscriptionTree::collect(Node& node, const EligibilityCheck& is_eligible,
+                               const FallbackCheck& fallback,
                                std::vector<MatchedSubscription>& out) {
   for (const auto& [session, sub] : node.subscribers) out.push_back({sub, false});
   for (SharedGroup& group : node.groups) {
     const std::size_t count = group.members.size();
-    for (std::size_t k = 0; k < count; ++k) {
+    bool chosen = false;
+    for (std::size_t k = 0; k < count && !chosen; ++k) {
       const std::size_t i = (group.next + k) % count;
       if (!is_eligible || is_eligible(group.members[i].session)) {
         out.push_back({group.members[i], true});
         group.next = (i + 1) % count;
-        break;
+        chosen = true;
+      }
+    }
+    for (std::size_t k = 0; k < count && !chosen && fallback; ++k) {
+      const std::size_t i = (group.next_fallback + k) % count;
+      if (fallback(group.members[i])) {
+        out.push_back({group.members[i], true});
+        group.next_fallback = (i + 1) % count;
+        chosen = true;
       }
     }
   }
 }
 
 void SubscriptionTree::match(std::string_view topic, const EligibilityCheck& is_eligible,
+                             std::vector<MatchedSubscription>& out) {
+  match(topic, is_eligible, FallbackCheck{}, out);
+}
+
+void SubscriptionTree::match(std::string_view topic, const EligibilityCheck& is_eligible,
+                             const FallbackCheck& fallback,
                              std::vector<MatchedSubscription>& out) {
   split_topic_levels(topic, levels_);
   // [MQTT-4.7.2-1]: no wildcard at the first level matches a topic starting with '$'.
@@ -266,9 +283,9 @@ void SubscriptionTree::match(std::string_view topic, const EligibilityCheck& is_
     pending_.pop_back();
     const bool wildcards_allowed = depth != 0 || !dollar_topic;
     // '#' also matches the parent level: "sport/#" matches "sport" [MQTT-4.7.1-2].
-    if (node->hash && wildcards_allowed) collect(*node->hash, is_eligible, out);
+    if (node->hash && wildcards_allowed) collect(*node->hash, is_eligible, fallback, out);
     if (depth == levels_.size()) {
-      collect(*node, is_eligible, out);
+      collect(*node, is_eligible, fallback, out);
       continue;
     }
     const auto it = node->children.find(levels_[depth]);

@@ -45,6 +45,10 @@ struct SessionSubscription {
 // An empty function means every session is eligible.
 using EligibilityCheck = std::function<bool(SessionKey)>;
 
+// Returns true when a shared-group member may take a message that no eligible member can take
+// (e.g. a persistent offline session with room in its queue [MQTT-4.8.2]). Empty: none may.
+using FallbackCheck = std::function<bool(const Subscription&)>;
+
 class SubscriptionTree {
  public:
   SubscriptionTree();
@@ -75,6 +79,10 @@ class SubscriptionTree {
   // this tree.
   void match(std::string_view topic, const EligibilityCheck& is_eligible,
              std::vector<MatchedSubscription>& out);
+  // As above, but a group with no eligible member gives one member passing `fallback`, chosen
+  // by a second round robin of its own (so offline members take turns too).
+  void match(std::string_view topic, const EligibilityCheck& is_eligible,
+             const FallbackCheck& fallback, std::vector<MatchedSubscription>& out);
 
   // Number of subscriptions; each shared-group member counts once.
   std::size_t size() const { return size_; }
@@ -97,7 +105,7 @@ class SubscriptionTree {
   bool remove_from_node(Node& node, std::string_view share_group, SessionKey session);
   void forget_in_index(std::string_view filter, std::string_view share_group, SessionKey session);
   static void collect(Node& node, const EligibilityCheck& is_eligible,
-                      std::vector<MatchedSubscription>& out);
+                      const FallbackCheck& fallback, std::vector<MatchedSubscription>& out);
 
   std::unique_ptr<Node> root_;
   std::size_t size_ = 0;

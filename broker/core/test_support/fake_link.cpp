@@ -27,6 +27,12 @@ void FakeLink::send(SharedBytes bytes) {
   sent_.push_back(std::move(bytes));
 }
 
+void FakeLink::clear() {
+  std::lock_guard lock(mutex_);
+  sent_.clear();
+  taken_ = 0;
+}
+
 std::vector<protocol::Packet> FakeLink::take_packets(protocol::ProtocolVersion version) {
   std::lock_guard lock(mutex_);
   std::vector<protocol::Packet> packets;

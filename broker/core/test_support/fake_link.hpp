@@ -22,6 +22,9 @@ class FakeLink final : public ClientLink {
   // Read only once the sending threads are done.
   const std::vector<SharedBytes>& sent() const { return sent_; }
 
+  // Forgets everything recorded (benchmarks call it to bound memory).
+  void clear();
+
   // Decodes every packet sent since the last call (frames must be whole and well-formed).
   std::vector<protocol::Packet> take_packets(protocol::ProtocolVersion version);
 
