@@ -6,9 +6,11 @@ function(arkmq_set_warnings target)
   if(ARKMQ_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()
-  # GCC 12 reports false -Wrestrict positives inside libstdc++ string code at -O2/-O3
+  # GCC 12 reports false -Wrestrict, -Warray-bounds and -Wstringop-* positives inside libstdc++
+  # vector and string code at -O2/-O3
   # (GCC bug 105329); keep the warning visible but not fatal.
   if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
-    target_compile_options(${target} PRIVATE -Wno-error=restrict)
+    target_compile_options(${target} PRIVATE -Wno-error=restrict -Wno-error=array-bounds
+                           -Wno-error=stringop-overflow -Wno-error=stringop-overread)
   endif()
 endfunction()

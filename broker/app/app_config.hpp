@@ -1,0 +1,85 @@
+// The broker process's configuration: what the TOML file and the command line can say, and the
+// resolved result main() runs with. Built once at startup on the main thread; errors throw
+// ConfigError (one line naming the file/line or flag), which main turns into exit code 2.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "broker/core/broker_config.hpp"
+#include "broker/net/tls_settings.hpp"
+
+namespace arkmq::app {
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A listener as written in the file; unset TLS fields fall back to the --tls-* flags.
+struct FileListener {
+  std::string url;
+  std::string where;  // "arkmq.toml:12:1", for errors about this listener
+  std::optional<std::string> tls_cert;
+  std::optional<std::string> tls_key;
+  std::optional<std::string> tls_ca;
+  std::optional<std::string> tls_crl;
+  std::optional<bool> require_client_cert;
+  std::optional<net::TlsIdentity> tls_identity;
+  std::optional<std::string> tls_ciphers;
+  std::optional<std::string> tls_ciphersuites;
+};
+
+struct FileConfig {
+  core::BrokerConfig broker;  // defaults for every key the file does not set
+  std::vector<FileListener> listeners;
+  std::optional<std::string> log_level;
+  std::optional<std::string> data_dir;
+  std::optional<std::size_t> workers;
+};
+
+struct CommandLine {
+  std::optional<std::string> config_file;
+  std::vector<std::string> listen;
+  std::optional<std::string> data_dir;
+  bool allow_anonymous = false;
+  std::optional<core::AclDefault> acl_default;
+  std::optional<std::string> tls_cert;
+  std::optional<std::string> tls_key;
+  std::optional<std::string> tls_ca;
+  bool require_client_cert = false;
+  std::optional<std::string> log_level;
+  std::optional<std::size_t> workers;
+};
+
+struct ListenerConfig {
+  std::string url;
+  net::TlsSettings tls;  // meaningful for mqtts:// only
+};
+
+struct AppConfig {
+  core::BrokerConfig broker;
+  std::vector<ListenerConfig> listeners;
+  std::string log_level = "info";
+  std::string data_dir;      // empty: no data directory
+  std::size_t workers = 0;   // 0: one per hardware thread
+};
+
+inline constexpr const char* kDefaultListener = "mqtt://127.0.0.1:1883";
+
+// The TOML file. Unknown keys, wrong types and out-of-range values are errors.
+FileConfig load_config_file(const std::string& path);
+FileConfig parse_config_text(std::string_view text, const std::string& source_name);
+
+// Flags over the file (a --listen replaces the file's listeners); URLs, log level and TLS
+// files are checked here, so a bad setting fails before anything binds.
+AppConfig resolve_config(const CommandLine& flags, const std::optional<FileConfig>& file);
+
+// Parses argv with CLI11. Returns an exit code when the process should end now (--help,
+// --version: 0, after printing; a usage error: 2, after one line on stderr).
+std::optional<int> parse_command_line(int argc, const char* const* argv, CommandLine& out);
+
+}  // namespace arkmq::app

@@ -1,0 +1,303 @@
+// Configuration: the shipped example files load, flags override the file, and every kind of bad
+// input is one ConfigError naming the file:line or the setting.
+#include "broker/app/app_config.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include <gtest/gtest.h>
+
+namespace arkmq::app {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kExamples = ARKMQ_EXAMPLES_DIR;
+
+// The error text of resolving/parsing, or "" when it succeeded.
+template <class F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const ConfigError& error) {
+    return error.what();
+  }
+  return "";
+}
+
+FileConfig parse(const std::string& text) { return parse_config_text(text, "test.toml"); }
+
+// A temp directory holding the development PKI in var/pki (made by tools/dev-pki.sh), which is
+// also the working directory while the test runs, so relative paths in examples resolve.
+class AppConfigWithDevPki : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::random_device random;
+    dir_ = fs::temp_directory_path() / ("arkmq-app-" + std::to_string(random()));
+    fs::create_directories(dir_);
+    const auto script = fs::path(kExamples).parent_path().parent_path() / "tools" / "dev-pki.sh";
+    const std::string command =
+        "bash '" + script.string() + "' '" + (dir_ / "var" / "pki").string() + "' 2>/dev/null";
+    ASSERT_EQ(std::system(command.c_str()), 0) << command;
+    previous_ = fs::current_path();
+    fs::current_path(dir_);
+  }
+  void TearDown() override {
+    fs::current_path(previous_);
+    std::error_code ignored;
+    fs::remove_all(dir_, ignored);
+  }
+  std::string pki(const std::string& name) const { return (dir_ / "var" / "pki" / name).string(); }
+
+  fs::path dir_;
+  fs::path previous_;
+};
+
+TEST(AppConfig, WithoutFileOrFlagsListensOnLoopback1883AndDeniesAnonymous) {
+  const auto config = resolve_config(CommandLine{}, std::nullopt);
+  ASSERT_EQ(config.listeners.size(), 1U);
+  EXPECT_EQ(config.listeners[0].url, "mqtt://127.0.0.1:1883");
+  EXPECT_FALSE(config.broker.allow_anonymous);
+  EXPECT_EQ(config.log_level, "info");
+  EXPECT_EQ(config.workers, 0U);
+  EXPECT_TRUE(config.data_dir.empty());
+}
+
+TEST_F(AppConfigWithDevPki, CompleteExampleFileLoadsAndResolves) {
+  const auto file = load_config_file(kExamples + "/arkmq.toml");
+  const auto config = resolve_config(CommandLine{}, file);
+  EXPECT_TRUE(config.broker.allow_anonymous);
+  EXPECT_EQ(config.broker.acl_default, core::AclDefault::allow);
+  EXPECT_EQ(config.broker.max_packet_size, 1048576U);
+  EXPECT_EQ(config.broker.connect_timeout, std::chrono::seconds(10));
+  EXPECT_EQ(config.data_dir, "var");
+  ASSERT_EQ(config.listeners.size(), 2U);
+  EXPECT_EQ(config.listeners[1].url, "mqtts://127.0.0.1:8883");
+  EXPECT_EQ(config.listeners[1].tls.client_certs, net::ClientCertMode::optional);
+  EXPECT_EQ(config.listeners[1].tls.crl_file, "var/pki/crl.pem");
+  EXPECT_EQ(config.listeners[1].tls.identity, net::TlsIdentity::cn);
+}
+
+TEST(AppConfig, MinimalExampleFileLoadsAndResolves) {
+  const auto config = resolve_config(CommandLine{}, load_config_file(kExamples + "/minimal.toml"));
+  EXPECT_TRUE(config.broker.allow_anonymous);
+  ASSERT_EQ(config.listeners.size(), 1U);
+}
+
+TEST(AppConfig, EveryBrokerKeyIsRead) {
+  const auto file = parse(
+      "max_packet_size = 2000\nreceive_maximum = 10\ntopic_alias_maximum = 0\n"
+      "max_keep_alive = 60\nmax_session_expiry = 3600\nmaximum_qos = 1\nretain_available = false\n"
+      "wildcard_subscriptions = false\nsubscription_identifiers = false\n"
+      "shared_subscriptions = false\nmax_client_id_length = 64\nmax_queued_messages = 5\n"
+      "max_queued_bytes = 5000\nmax_link_buffer_bytes = 4096\nconnect_timeout = 3\n"
+      "sys_interval = 0\nacl_default = \"deny\"\nworkers = 3\nv311_inflight_window = 7\n"
+      "max_connections = 100\n");
+  const auto& b = file.broker;
+  EXPECT_EQ(b.max_packet_size, 2000U);
+  EXPECT_EQ(b.receive_maximum, 10);
+  EXPECT_EQ(b.topic_alias_maximum, 0);
+  EXPECT_EQ(b.max_keep_alive, 60);
+  EXPECT_EQ(b.max_session_expiry, 3600U);
+  EXPECT_EQ(b.maximum_qos, 1);
+  EXPECT_FALSE(b.retain_available);
+  EXPECT_FALSE(b.wildcard_subscriptions);
+  EXPECT_FALSE(b.subscription_identifiers);
+  EXPECT_FALSE(b.shared_subscriptions);
+  EXPECT_EQ(b.max_client_id_length, 64U);
+  EXPECT_EQ(b.max_queued_messages, 5U);
+  EXPECT_EQ(b.max_queued_bytes, 5000U);
+  EXPECT_EQ(b.max_link_buffer_bytes, 4096U);
+  EXPECT_EQ(b.connect_timeout, std::chrono::seconds(3));
+  EXPECT_EQ(b.sys_interval, std::chrono::seconds(0));
+  EXPECT_EQ(b.acl_default, core::AclDefault::deny);
+  EXPECT_EQ(file.workers, 3U);
+  EXPECT_EQ(b.v311_inflight_window, 7);
+  EXPECT_EQ(b.max_connections, 100U);
+}
+
+TEST(AppConfig, UnknownKeyIsAnErrorNamingTheKeyAndLine) {
+  const auto error = error_of([] { parse("allow_anonymous = true\nbogus = 1\n"); });
+  EXPECT_NE(error.find("test.toml:2:"), std::string::npos) << error;
+  EXPECT_NE(error.find("'bogus'"), std::string::npos) << error;
+}
+
+TEST(AppConfig, UnknownListenerKeyIsAnError) {
+  const auto error = error_of([] { parse("[[listener]]\nurl = \"mqtt://127.0.0.1:1\"\nport = 3\n"); });
+  EXPECT_NE(error.find("test.toml:3:"), std::string::npos) << error;
+  EXPECT_NE(error.find("'port' in [[listener]]"), std::string::npos) << error;
+}
+
+TEST(AppConfig, WrongTypeIsAnErrorNamingTheKeyAndLine) {
+  const auto error = error_of([] { parse("\n\nmax_packet_size = \"big\"\n"); });
+  EXPECT_NE(error.find("test.toml:3:"), std::string::npos) << error;
+  EXPECT_NE(error.find("'max_packet_size' must be an integer"), std::string::npos) << error;
+  EXPECT_NE(error_of([] { parse("allow_anonymous = 1\n"); }).find("true or false"), std::string::npos);
+}
+
+TEST(AppConfig, OutOfRangeValueIsAnError) {
+  const auto error = error_of([] { parse("maximum_qos = 3\n"); });
+  EXPECT_NE(error.find("between 0 and 2"), std::string::npos) << error;
+  EXPECT_NE(error_of([] { parse("receive_maximum = 0\n"); }), "");
+  EXPECT_NE(error_of([] { parse("acl_default = \"maybe\"\n"); }).find("acl_default"), std::string::npos);
+  EXPECT_NE(error_of([] { parse("log_level = \"loud\"\n"); }).find("log_level"), std::string::npos);
+}
+
+TEST(AppConfig, SyntaxErrorIsReportedWithItsPosition) {
+  const auto error = error_of([] { parse("allow_anonymous = true\nlog_level = \n"); });
+  EXPECT_NE(error.find("test.toml:2:"), std::string::npos) << error;
+}
+
+TEST(AppConfig, ListenerMustBeAnArrayOfTables) {
+  const auto error = error_of([] { parse("[listener]\nurl = \"mqtt://127.0.0.1:1\"\n"); });
+  EXPECT_NE(error.find("[[listener]]"), std::string::npos) << error;
+  EXPECT_NE(error_of([] { parse("[[listener]]\ntls_cert = \"x\"\n"); }).find("needs a 'url'"),
+            std::string::npos);
+}
+
+TEST(AppConfig, UnreadableFileIsAnError) {
+  const auto error = error_of([] { load_config_file("/nonexistent/arkmq.toml"); });
+  EXPECT_NE(error.find("/nonexistent/arkmq.toml: cannot read"), std::string::npos) << error;
+}
+
+TEST(AppConfig, FlagsOverrideTheFile) {
+  const auto file = parse("allow_anonymous = false\nacl_default = \"allow\"\nlog_level = \"debug\"\n"
+                          "data_dir = \"a\"\nworkers = 2\n");
+  CommandLine flags;
+  flags.allow_anonymous = true;
+  flags.acl_default = core::AclDefault::deny;
+  flags.log_level = "warn";
+  flags.data_dir = "b";
+  flags.workers = 4;
+  const auto config = resolve_config(flags, file);
+  EXPECT_TRUE(config.broker.allow_anonymous);
+  EXPECT_EQ(config.broker.acl_default, core::AclDefault::deny);
+  EXPECT_EQ(config.log_level, "warn");
+  EXPECT_EQ(config.data_dir, "b");
+  EXPECT_EQ(config.workers, 4U);
+}
+
+TEST(AppConfig, ListenFlagReplacesTheFileListeners) {
+  const auto file = parse("[[listener]]\nurl = \"mqtt://127.0.0.1:1\"\n[[listener]]\n"
+                          "url = \"mqtt://127.0.0.1:2\"\n");
+  CommandLine flags;
+  flags.listen = {"mqtt://127.0.0.1:3"};
+  const auto config = resolve_config(flags, file);
+  ASSERT_EQ(config.listeners.size(), 1U);
+  EXPECT_EQ(config.listeners[0].url, "mqtt://127.0.0.1:3");
+  EXPECT_EQ(resolve_config(CommandLine{}, file).listeners.size(), 2U);
+}
+
+TEST(AppConfig, BadListenerUrlIsAnErrorNamingTheLine) {
+  const auto file = parse("\n[[listener]]\nurl = \"mqtt://127.0.0.1\"\n");
+  const auto error = error_of([&] { resolve_config(CommandLine{}, file); });
+  EXPECT_NE(error.find("test.toml:2:"), std::string::npos) << error;
+  EXPECT_NE(error.find("missing ':PORT'"), std::string::npos) << error;
+  CommandLine flags;
+  flags.listen = {"http://x"};
+  EXPECT_NE(error_of([&] { resolve_config(flags, std::nullopt); }).find("scheme"), std::string::npos);
+}
+
+TEST(AppConfig, TlsListenerWithoutCertificateIsAnError) {
+  CommandLine flags;
+  flags.listen = {"mqtts://127.0.0.1:0"};
+  const auto error = error_of([&] { resolve_config(flags, std::nullopt); });
+  EXPECT_NE(error.find("needs a certificate and key"), std::string::npos) << error;
+}
+
+TEST(AppConfig, MissingTlsFileIsAnErrorNamingTheFile) {
+  CommandLine flags;
+  flags.listen = {"mqtts://127.0.0.1:0"};
+  flags.tls_cert = "/nonexistent/server.pem";
+  flags.tls_key = "/nonexistent/server.key";
+  const auto error = error_of([&] { resolve_config(flags, std::nullopt); });
+  EXPECT_NE(error.find("'/nonexistent/server.pem' cannot be read"), std::string::npos) << error;
+}
+
+TEST(AppConfig, TlsSettingsOnPlainListenerAreAnError) {
+  const auto file = parse("[[listener]]\nurl = \"mqtt://127.0.0.1:1\"\ntls_cert = \"x.pem\"\n");
+  const auto error = error_of([&] { resolve_config(CommandLine{}, file); });
+  EXPECT_NE(error.find("mqtt:// listener"), std::string::npos) << error;
+}
+
+TEST_F(AppConfigWithDevPki, TlsFlagsApplyToMqttsListenersAndListenerTablesOverrideThem) {
+  CommandLine flags;
+  flags.tls_cert = pki("server.pem");
+  flags.tls_key = pki("server.key");
+  flags.tls_ca = pki("ca.pem");
+  flags.require_client_cert = false;
+  const auto file = parse("[[listener]]\nurl = \"mqtts://127.0.0.1:0\"\n"
+                          "[[listener]]\nurl = \"mqtts://127.0.0.1:0\"\nrequire_client_cert = true\n"
+                          "tls_identity = \"san-uri\"\ntls_crl = \"" + pki("crl.pem") + "\"\n");
+  const auto config = resolve_config(flags, file);
+  ASSERT_EQ(config.listeners.size(), 2U);
+  EXPECT_EQ(config.listeners[0].tls.cert_file, pki("server.pem"));
+  EXPECT_EQ(config.listeners[0].tls.client_certs, net::ClientCertMode::optional);
+  EXPECT_EQ(config.listeners[1].tls.client_certs, net::ClientCertMode::required);
+  EXPECT_EQ(config.listeners[1].tls.identity, net::TlsIdentity::san_uri);
+
+  flags.require_client_cert = true;
+  const auto forced = resolve_config(flags, file);
+  EXPECT_EQ(forced.listeners[0].tls.client_certs, net::ClientCertMode::required);
+}
+
+TEST_F(AppConfigWithDevPki, BadCipherListIsAConfigError) {
+  const auto file = parse("[[listener]]\nurl = \"mqtts://127.0.0.1:0\"\ntls_cert = \"" +
+                          pki("server.pem") + "\"\ntls_key = \"" + pki("server.key") +
+                          "\"\ntls_ciphers = \"NOPE\"\n");
+  const auto error = error_of([&] { resolve_config(CommandLine{}, file); });
+  EXPECT_NE(error.find("NOPE"), std::string::npos) << error;
+}
+
+int parse_args(std::vector<const char*> args, CommandLine& out) {
+  args.insert(args.begin(), "arkmq-broker");
+  testing::internal::CaptureStderr();
+  testing::internal::CaptureStdout();
+  const auto code = parse_command_line(static_cast<int>(args.size()), args.data(), out);
+  testing::internal::GetCapturedStderr();
+  testing::internal::GetCapturedStdout();
+  return code.value_or(-1);
+}
+
+TEST(CommandLine, ReadsEveryFlag) {
+  CommandLine flags;
+  ASSERT_EQ(parse_args({"--listen", "mqtt://127.0.0.1:1", "--listen", "mqtts://[::1]:2",
+                        "--data-dir", "d", "--allow-anonymous", "--acl-default", "deny",
+                        "--tls-cert", "c", "--tls-key", "k", "--tls-ca", "a",
+                        "--require-client-cert", "--log-level", "debug", "--workers", "3"},
+                       flags),
+            -1);
+  EXPECT_EQ(flags.listen.size(), 2U);
+  EXPECT_EQ(flags.data_dir, "d");
+  EXPECT_TRUE(flags.allow_anonymous);
+  EXPECT_EQ(flags.acl_default, core::AclDefault::deny);
+  EXPECT_EQ(flags.tls_cert, "c");
+  EXPECT_EQ(flags.tls_key, "k");
+  EXPECT_EQ(flags.tls_ca, "a");
+  EXPECT_TRUE(flags.require_client_cert);
+  EXPECT_EQ(flags.log_level, "debug");
+  EXPECT_EQ(flags.workers, 3U);
+  EXPECT_FALSE(flags.config_file);
+}
+
+TEST(CommandLine, UsageErrorsExitWithCode2) {
+  CommandLine flags;
+  EXPECT_EQ(parse_args({"--acl-default", "maybe"}, flags), 2);
+  EXPECT_EQ(parse_args({"--log-level", "loud"}, flags), 2);
+  EXPECT_EQ(parse_args({"--no-such-flag"}, flags), 2);
+  EXPECT_EQ(parse_args({"-c", "/nonexistent/arkmq.toml"}, flags), 2);
+  EXPECT_EQ(parse_args({"--tls-cert", "only-cert.pem"}, flags), 2);
+}
+
+TEST(CommandLine, VersionAndHelpExitWithCode0) {
+  CommandLine flags;
+  EXPECT_EQ(parse_args({"--version"}, flags), 0);
+  EXPECT_EQ(parse_args({"--help"}, flags), 0);
+}
+
+}  // namespace
+}  // namespace arkmq::app

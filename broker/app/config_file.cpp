@@ -1,0 +1,255 @@
+// The TOML config file (toml++): every key is known, typed and range-checked, and every error
+// names file:line:column. See docs/configuration.md.
+#include <cstdint>
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <map>
+
+#include <toml++/toml.h>
+
+#include "broker/app/app_config.hpp"
+#include "broker/app/config_values.hpp"
+
+namespace arkmq::app {
+
+namespace {
+
+class Reader {
+ public:
+  explicit Reader(std::string source) : source_(std::move(source)) {}
+
+  std::string where(const toml::node& node) const {
+    const auto& begin = node.source().begin;
+    return source_ + ":" + std::to_string(begin.line) + ":" + std::to_string(begin.column);
+  }
+
+  std::string where(const toml::key& key) const {
+    const auto& begin = key.source().begin;
+    return source_ + ":" + std::to_string(begin.line) + ":" + std::to_string(begin.column);
+  }
+
+  [[noreturn]] void fail(const toml::node& node, const std::string& message) const {
+    throw ConfigError(where(node) + ": " + message);
+  }
+
+  [[noreturn]] void fail(const toml::key& key, const std::string& message) const {
+    throw ConfigError(where(key) + ": " + message);
+  }
+
+  template <class Int>
+  Int integer(const toml::node& node, std::string_view key, std::int64_t min,
+              std::int64_t max = std::numeric_limits<std::int64_t>::max()) const {
+    const auto value = node.value_exact<std::int64_t>();
+    if (!value) {
+      fail(node, "'" + std::string(key) + "' must be an integer");
+    }
+    if (*value < min || *value > max) {
+      fail(node, "'" + std::string(key) + "' must be between " + std::to_string(min) + " and " +
+                     std::to_string(max) + ", not " + std::to_string(*value));
+    }
+    return static_cast<Int>(*value);
+  }
+
+  bool boolean(const toml::node& node, std::string_view key) const {
+    const auto value = node.value_exact<bool>();
+    if (!value) {
+      fail(node, "'" + std::string(key) + "' must be true or false");
+    }
+    return *value;
+  }
+
+  std::string string(const toml::node& node, std::string_view key) const {
+    const auto value = node.value_exact<std::string>();
+    if (!value) {
+      fail(node, "'" + std::string(key) + "' must be a string");
+    }
+    return *value;
+  }
+
+ private:
+  std::string source_;
+};
+
+using KeyHandler = std::function<void(const toml::node&)>;
+
+void read_table(const Reader& reader, const toml::table& table,
+                const std::map<std::string, KeyHandler, std::less<>>& handlers,
+                std::string_view context) {
+  for (auto&& [key, node] : table) {
+    const auto handler = handlers.find(key.str());
+    if (handler == handlers.end()) {
+      reader.fail(key, "unknown key '" + std::string(key.str()) + "'" + std::string(context));
+    }
+    handler->second(node);
+  }
+}
+
+FileListener read_listener(const Reader& reader, const toml::node& node) {
+  const auto* table = node.as_table();
+  if (table == nullptr) {
+    reader.fail(node, "each [[listener]] must be a table");
+  }
+  FileListener out;
+  out.where = reader.where(node);
+  const auto text = [&](std::optional<std::string>& field, std::string_view key) {
+    return [&reader, &field, key](const toml::node& value) { field = reader.string(value, key); };
+  };
+  const std::map<std::string, KeyHandler, std::less<>> handlers{
+      {"url", [&](const toml::node& value) { out.url = reader.string(value, "url"); }},
+      {"tls_cert", text(out.tls_cert, "tls_cert")},
+      {"tls_key", text(out.tls_key, "tls_key")},
+      {"tls_ca", text(out.tls_ca, "tls_ca")},
+      {"tls_crl", text(out.tls_crl, "tls_crl")},
+      {"tls_ciphers", text(out.tls_ciphers, "tls_ciphers")},
+      {"tls_ciphersuites", text(out.tls_ciphersuites, "tls_ciphersuites")},
+      {"require_client_cert",
+       [&](const toml::node& value) {
+         out.require_client_cert = reader.boolean(value, "require_client_cert");
+       }},
+      {"tls_identity",
+       [&](const toml::node& value) {
+         const auto identity = parse_tls_identity(reader.string(value, "tls_identity"));
+         if (!identity) {
+           reader.fail(value, "'tls_identity' must be \"cn\", \"san-dns\", \"san-email\" or \"san-uri\"");
+         }
+         out.tls_identity = identity;
+       }},
+  };
+  read_table(reader, *table, handlers, " in [[listener]]");
+  if (out.url.empty()) {
+    reader.fail(node, "[[listener]] needs a 'url'");
+  }
+  return out;
+}
+
+FileConfig read_config(const toml::table& root, const Reader& reader) {
+  FileConfig out;
+  auto& broker = out.broker;
+  using Handlers = std::map<std::string, KeyHandler, std::less<>>;
+  const auto flag = [&](bool& field, std::string_view key) {
+    return [&reader, &field, key](const toml::node& value) { field = reader.boolean(value, key); };
+  };
+  const Handlers handlers{
+      {"allow_anonymous", flag(broker.allow_anonymous, "allow_anonymous")},
+      {"acl_default",
+       [&](const toml::node& value) {
+         const auto decision = parse_acl_default(reader.string(value, "acl_default"));
+         if (!decision) {
+           reader.fail(value, "'acl_default' must be \"allow\" or \"deny\"");
+         }
+         broker.acl_default = *decision;
+       }},
+      {"max_packet_size",
+       [&](const toml::node& value) {
+         broker.max_packet_size = reader.integer<std::uint32_t>(value, "max_packet_size", 64, 268435460);
+       }},
+      {"receive_maximum",
+       [&](const toml::node& value) {
+         broker.receive_maximum = reader.integer<std::uint16_t>(value, "receive_maximum", 1, 65535);
+       }},
+      {"topic_alias_maximum",
+       [&](const toml::node& value) {
+         broker.topic_alias_maximum = reader.integer<std::uint16_t>(value, "topic_alias_maximum", 0, 65535);
+       }},
+      {"max_keep_alive",
+       [&](const toml::node& value) {
+         broker.max_keep_alive = reader.integer<std::uint16_t>(value, "max_keep_alive", 0, 65535);
+       }},
+      {"max_session_expiry",
+       [&](const toml::node& value) {
+         broker.max_session_expiry = reader.integer<std::uint32_t>(value, "max_session_expiry", 0, 4294967295);
+       }},
+      {"maximum_qos",
+       [&](const toml::node& value) {
+         broker.maximum_qos = reader.integer<std::uint8_t>(value, "maximum_qos", 0, 2);
+       }},
+      {"retain_available", flag(broker.retain_available, "retain_available")},
+      {"wildcard_subscriptions", flag(broker.wildcard_subscriptions, "wildcard_subscriptions")},
+      {"subscription_identifiers", flag(broker.subscription_identifiers, "subscription_identifiers")},
+      {"shared_subscriptions", flag(broker.shared_subscriptions, "shared_subscriptions")},
+      {"max_client_id_length",
+       [&](const toml::node& value) {
+         broker.max_client_id_length = reader.integer<std::size_t>(value, "max_client_id_length", 23, 65535);
+       }},
+      {"max_queued_messages",
+       [&](const toml::node& value) {
+         broker.max_queued_messages = reader.integer<std::size_t>(value, "max_queued_messages", 0);
+       }},
+      {"max_queued_bytes",
+       [&](const toml::node& value) {
+         broker.max_queued_bytes = reader.integer<std::size_t>(value, "max_queued_bytes", 0);
+       }},
+      {"max_link_buffer_bytes",
+       [&](const toml::node& value) {
+         broker.max_link_buffer_bytes = reader.integer<std::size_t>(value, "max_link_buffer_bytes", 1024);
+       }},
+      {"v311_inflight_window",
+       [&](const toml::node& value) {
+         broker.v311_inflight_window = reader.integer<std::uint16_t>(value, "v311_inflight_window", 1, 65535);
+       }},
+      {"max_connections",
+       [&](const toml::node& value) {
+         broker.max_connections = reader.integer<std::size_t>(value, "max_connections", 0);
+       }},
+      {"connect_timeout",
+       [&](const toml::node& value) {
+         broker.connect_timeout = std::chrono::seconds(reader.integer<std::int64_t>(value, "connect_timeout", 1, 3600));
+       }},
+      {"sys_interval",
+       [&](const toml::node& value) {
+         broker.sys_interval = std::chrono::seconds(reader.integer<std::int64_t>(value, "sys_interval", 0, 86400));
+       }},
+      {"log_level",
+       [&](const toml::node& value) {
+         auto level = reader.string(value, "log_level");
+         if (!is_log_level(level)) {
+           reader.fail(value, "'log_level' must be one of trace, debug, info, warn, error");
+         }
+         out.log_level = level;
+       }},
+      {"data_dir", [&](const toml::node& value) { out.data_dir = reader.string(value, "data_dir"); }},
+      {"workers",
+       [&](const toml::node& value) { out.workers = reader.integer<std::size_t>(value, "workers", 0, 1024); }},
+      {"listener",
+       [&](const toml::node& value) {
+         const auto* array = value.as_array();
+         if (array == nullptr) {
+           reader.fail(value, "'listener' must be written as [[listener]] tables");
+         }
+         for (const auto& element : *array) {
+           out.listeners.push_back(read_listener(reader, element));
+         }
+       }},
+  };
+  read_table(reader, root, handlers, "");
+  return out;
+}
+
+}  // namespace
+
+FileConfig parse_config_text(std::string_view text, const std::string& source_name) {
+  toml::table root;
+  try {
+    root = toml::parse(text, source_name);
+  } catch (const toml::parse_error& error) {
+    const auto& begin = error.source().begin;
+    throw ConfigError(source_name + ":" + std::to_string(begin.line) + ":" +
+                      std::to_string(begin.column) + ": " + std::string(error.description()));
+  }
+  return read_config(root, Reader(source_name));
+}
+
+FileConfig load_config_file(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    throw ConfigError(path + ": cannot read the config file");
+  }
+  std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  if (file.bad()) {
+    throw ConfigError(path + ": cannot read the config file");
+  }
+  return parse_config_text(text, path);
+}
+
+}  // namespace arkmq::app

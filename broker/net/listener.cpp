@@ -1,0 +1,127 @@
+// Binding and the accept loop. Each accepted socket is created on its worker's io_context and set
+// up there (TLS handshake or straight to a Connection).
+#include "broker/net/listener.hpp"
+
+#include <asio/ip/v6_only.hpp>
+#include <asio/post.hpp>
+
+#include "broker/net/listen_url.hpp"
+#include "broker/net/tls_context.hpp"
+#include "broker/net/tls_handshake.hpp"
+#include "broker/net/worker_pool.hpp"
+
+namespace arkmq::net {
+
+tl::expected<std::unique_ptr<Listener>, std::string> Listener::open(const ListenerOptions& options,
+                                                                    Params params) {
+  auto url = parse_listen_url(options.url);
+  if (!url) {
+    return tl::unexpected(url.error());
+  }
+  std::shared_ptr<asio::ssl::context> tls;
+  if (url->tls) {
+    auto context = make_server_tls_context(options.tls);
+    if (!context) {
+      return tl::unexpected("listener " + options.url + ": " + context.error());
+    }
+    tls = *context;
+  }
+
+  std::error_code error;
+  const asio::ip::tcp::endpoint endpoint(asio::ip::make_address(url->host, error), url->port);
+  asio::ip::tcp::acceptor acceptor(params.accept_context);
+  auto failed = [&](const char* step) {
+    return tl::unexpected("listener " + options.url + ": cannot " + step + ": " + error.message());
+  };
+  acceptor.open(endpoint.protocol(), error);
+  if (error) {
+    return failed("open the socket");
+  }
+  acceptor.set_option(asio::ip::tcp::acceptor::reuse_address(true), error);
+  if (url->is_ipv6) {
+    acceptor.set_option(asio::ip::v6_only(true), error);
+  }
+  acceptor.bind(endpoint, error);
+  if (error) {
+    return failed("bind");
+  }
+  acceptor.listen(asio::socket_base::max_listen_connections, error);
+  if (error) {
+    return failed("listen");
+  }
+  url->port = acceptor.local_endpoint(error).port();
+  auto bound = url->to_string();
+  return std::unique_ptr<Listener>(new Listener(std::move(params), std::move(acceptor),
+                                                std::move(bound), std::move(tls),
+                                                options.tls.identity));
+}
+
+Listener::Listener(Params params, asio::ip::tcp::acceptor acceptor, std::string bound_url,
+                   std::shared_ptr<asio::ssl::context> tls, TlsIdentity identity)
+    : params_(std::move(params)),
+      acceptor_(std::move(acceptor)),
+      retry_timer_(params_.accept_context),
+      bound_url_(std::move(bound_url)),
+      tls_(std::move(tls)),
+      identity_(identity) {}
+
+void Listener::start() {
+  asio::post(params_.accept_context, [this] { accept_next(); });
+}
+
+void Listener::close() {
+  closed_ = true;
+  retry_timer_.cancel();
+  std::error_code ignored;
+  acceptor_.close(ignored);
+}
+
+void Listener::accept_next() {
+  if (closed_) {
+    return;
+  }
+  Worker& worker = params_.workers.next();
+  acceptor_.async_accept(worker.context(), [this, &worker](std::error_code error, TcpSocket socket) {
+    on_accept(error, std::move(socket), worker);
+  });
+}
+
+void Listener::on_accept(std::error_code error, TcpSocket socket, Worker& worker) {
+  if (closed_ || error == asio::error::operation_aborted) {
+    return;
+  }
+  if (error) {
+    // Typically EMFILE: back off briefly instead of spinning on a failing accept.
+    params_.log->warn("listener {}: accept failed: {}", bound_url_, error.message());
+    retry_timer_.expires_after(std::chrono::milliseconds(100));
+    retry_timer_.async_wait([this](std::error_code wait_error) {
+      if (!wait_error) {
+        accept_next();
+      }
+    });
+    return;
+  }
+  std::error_code ignored;
+  socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+
+  // The socket belongs to the worker's io_context: set it up on that thread. The task copies
+  // what it needs, so it does not depend on this listener still existing.
+  Connection::Params connection{worker, params_.limits, params_.log, tls_};
+  asio::post(worker.context(), [connection, factory = &params_.factory, url = bound_url_,
+                                identity = identity_, timeout = params_.handshake_timeout,
+                                socket = std::move(socket)]() mutable {
+    if (connection.tls_context) {
+      auto handshake = std::make_shared<TlsHandshake>(
+          TlsHandshake::Params{connection, *factory, url, identity, timeout}, std::move(socket));
+      handshake->start();
+      return;
+    }
+    core::ConnectionInfo info;
+    info.listener = url;
+    auto created = std::make_shared<Connection>(connection, std::move(socket));
+    created->start(*factory, std::move(info));
+  });
+  accept_next();
+}
+
+}  // namespace arkmq::net

@@ -1,0 +1,68 @@
+// One listening socket (mqtt:// or mqtts://) and its accept loop. Accepted sockets go round
+// robin to the workers. Opened on the caller's thread; the accept loop runs on `accept_context`.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/ssl/context.hpp>
+#include <asio/steady_timer.hpp>
+#include <spdlog/logger.h>
+#include <tl/expected.hpp>
+
+#include "broker/net/connection.hpp"
+#include "broker/net/connection_handler.hpp"
+#include "broker/net/tls_settings.hpp"
+
+namespace arkmq::net {
+
+class WorkerPool;
+
+struct ListenerOptions {
+  std::string url;   // mqtt://HOST:PORT or mqtts://HOST:PORT; port 0 binds a free port
+  TlsSettings tls;   // used by mqtts:// only
+};
+
+class Listener {
+ public:
+  struct Params {
+    asio::io_context& accept_context;
+    WorkerPool& workers;
+    const HandlerFactory& factory;
+    ConnectionLimits limits;
+    std::chrono::milliseconds handshake_timeout{10000};
+    std::shared_ptr<spdlog::logger> log;
+  };
+
+  // Parses the URL, builds the TLS context, binds and listens. Errors are one readable line.
+  static tl::expected<std::unique_ptr<Listener>, std::string> open(const ListenerOptions& options,
+                                                                    Params params);
+
+  Listener(const Listener&) = delete;
+  Listener& operator=(const Listener&) = delete;
+
+  // The URL with the port actually bound, e.g. "mqtt://127.0.0.1:40123".
+  const std::string& bound_url() const { return bound_url_; }
+
+  void start();  // any thread: begins accepting on the accept context
+  void close();  // accept context thread: stops accepting
+
+ private:
+  Listener(Params params, asio::ip::tcp::acceptor acceptor, std::string bound_url,
+           std::shared_ptr<asio::ssl::context> tls, TlsIdentity identity);
+  void accept_next();
+  void on_accept(std::error_code error, TcpSocket socket, Worker& worker);
+
+  Params params_;
+  asio::ip::tcp::acceptor acceptor_;
+  asio::steady_timer retry_timer_;
+  std::string bound_url_;
+  std::shared_ptr<asio::ssl::context> tls_;  // null for mqtt://
+  TlsIdentity identity_;
+  bool closed_ = false;
+};
+
+}  // namespace arkmq::net

@@ -1,0 +1,60 @@
+// The network side of the broker: listeners plus the worker pool. Owned by main; start/stop from
+// one controlling thread. Connections are driven by handlers from the HandlerFactory.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <spdlog/logger.h>
+#include <tl/expected.hpp>
+
+#include "broker/net/connection.hpp"
+#include "broker/net/connection_handler.hpp"
+#include "broker/net/listener.hpp"
+#include "broker/net/worker_pool.hpp"
+
+namespace arkmq::net {
+
+struct ServerOptions {
+  std::vector<ListenerOptions> listeners;
+  std::size_t workers = 0;  // 0: one per hardware thread
+  ConnectionLimits limits;
+  std::chrono::milliseconds handshake_timeout{10000};
+  std::chrono::milliseconds stop_flush_timeout{2000};
+  std::chrono::milliseconds tick_interval{1000};
+  std::shared_ptr<spdlog::logger> log;  // null: spdlog's default logger
+};
+
+class Server {
+ public:
+  Server(ServerOptions options, HandlerFactory factory);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds every listener (all or nothing), then starts the workers and the accept loops.
+  tl::expected<void, std::string> start();
+
+  // One per listener, in configuration order, with the bound ports: "mqtt://127.0.0.1:40123".
+  std::vector<std::string> bound_urls() const;
+
+  // Stops accepting, runs `shutdown_hook` (the core says goodbye and closes its links), closes
+  // every connection, lets writes flush for up to stop_flush_timeout, then stops the workers.
+  void stop(const std::function<void()>& shutdown_hook = {});
+
+  std::size_t connection_count() const { return workers_.connection_count(); }
+  std::size_t worker_count() const { return workers_.size(); }
+
+ private:
+  ServerOptions options_;
+  HandlerFactory factory_;
+  WorkerPool workers_;
+  std::vector<std::unique_ptr<Listener>> listeners_;  // after workers_: destroyed first
+  bool running_ = false;
+};
+
+}  // namespace arkmq::net
