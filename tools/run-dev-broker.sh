@@ -2,8 +2,9 @@
 # Development broker: installs the build dependencies (tools/setup.sh), builds the release preset,
 # makes a development PKI in ./var/pki (tools/dev-pki.sh) and runs arkmq-broker in the foreground
 # with data in ./var, plain MQTT on 127.0.0.1:1883 and MQTT over TLS on 127.0.0.1:8883 (client
-# certificates optional, so the dev client certificate gives an identity). Anonymous clients are
-# allowed: development only. Extra arguments go to the broker. Stop it with Ctrl-C.
+# certificates optional; the dev client certificate gives the identity "dev-client"). Anonymous
+# clients are refused, as in production; pass --allow-anonymous to try it without certificates.
+# Extra arguments go to the broker. Stop it with Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,20 +17,18 @@ pki=var/pki
 cat >&2 <<HELP
 
 arkmq development broker
-  plain:  mosquitto_sub -h 127.0.0.1 -p 1883 -t 'demo/#' -v
-          mosquitto_pub -h 127.0.0.1 -p 1883 -t demo/hello -m hi
   TLS with the dev client certificate (principal "dev-client"):
           mosquitto_sub -h 127.0.0.1 -p 8883 --cafile $pki/ca.pem --cert $pki/client.pem --key $pki/client.key -t 'demo/#' -v
           mosquitto_pub -h 127.0.0.1 -p 8883 --cafile $pki/ca.pem --cert $pki/client.pem --key $pki/client.key -t demo/hello -m hi
-  TLS without a client certificate (anonymous):
-          mosquitto_pub -h 127.0.0.1 -p 8883 --cafile $pki/ca.pem -t demo/hello -m hi
+  anonymous clients (plain 1883, or TLS without a certificate) are refused unless the broker was
+  started with --allow-anonymous:
+          mosquitto_pub -h 127.0.0.1 -p 1883 -t demo/hello -m hi
   add -V mqttv5 for MQTT 5.0. Stop the broker with Ctrl-C.
 
 HELP
 
 exec build/release/broker/app/arkmq-broker \
   --data-dir var \
-  --allow-anonymous \
   --listen mqtt://127.0.0.1:1883 \
   --listen mqtts://127.0.0.1:8883 \
   --tls-cert "$pki/server.pem" --tls-key "$pki/server.key" --tls-ca "$pki/ca.pem" \
