@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "broker/core/test_support/properties.hpp"
 #include "broker/core/test_support/test_client.hpp"
 
 namespace arkmq::core::test {
@@ -32,9 +33,7 @@ TEST_F(BrokerTest, TickExpiresOfflineSessions) {
   Broker& broker = fx.make();
   {
     TestClient c(broker, ProtocolVersion::v5);
-    protocol::Properties p;
-    p.session_expiry_interval = 10;
-    c.connect("a", false, p);
+    c.connect("a", false, session_expiry(10));
     c.subscribe("t");
     c.send(protocol::Disconnect{});
   }

@@ -1,6 +1,7 @@
 // CONNECT / CONNACK, sessions, keep alive, connect deadline, takeover.
 #include <gtest/gtest.h>
 
+#include "broker/core/test_support/properties.hpp"
 #include "broker/core/test_support/test_client.hpp"
 
 namespace arkmq::core::test {
@@ -10,12 +11,6 @@ class ConnectTest : public ::testing::Test {
  protected:
   BrokerFixture fx;
 };
-
-protocol::Properties expiry(std::uint32_t seconds) {
-  protocol::Properties p;
-  p.session_expiry_interval = seconds;
-  return p;
-}
 
 TEST_F(ConnectTest, AcceptsV5ClientAndAnnouncesLimits) {
   TestClient c(fx.make(), ProtocolVersion::v5);
@@ -160,14 +155,14 @@ TEST_F(ConnectTest, SessionPresentOnlyWhenResumingAPersistentSession) {
   Broker& broker = fx.make();
   {
     TestClient c(broker, ProtocolVersion::v5);
-    EXPECT_FALSE(c.connect("dev", false, expiry(60)).session_present);
+    EXPECT_FALSE(c.connect("dev", false, session_expiry(60)).session_present);
     c.send(protocol::Disconnect{});
   }
   TestClient again(broker, ProtocolVersion::v5);
-  EXPECT_TRUE(again.connect("dev", false, expiry(60)).session_present);
+  EXPECT_TRUE(again.connect("dev", false, session_expiry(60)).session_present);
   again.send(protocol::Disconnect{});
   TestClient clean(broker, ProtocolVersion::v5);
-  EXPECT_FALSE(clean.connect("dev", true, expiry(60)).session_present);
+  EXPECT_FALSE(clean.connect("dev", true, session_expiry(60)).session_present);
 }
 
 TEST_F(ConnectTest, SessionWithExpiryZeroEndsWithTheConnection) {
@@ -200,9 +195,9 @@ TEST_F(ConnectTest, LoweredSessionExpiryIsAnnounced) {
   fx.config.max_session_expiry = 100;
   Broker& broker = fx.make();
   TestClient c(broker, ProtocolVersion::v5);
-  EXPECT_EQ(c.connect("a", true, expiry(1000)).properties.session_expiry_interval, 100U);
+  EXPECT_EQ(c.connect("a", true, session_expiry(1000)).properties.session_expiry_interval, 100U);
   TestClient d(broker, ProtocolVersion::v5);
-  EXPECT_FALSE(d.connect("b", true, expiry(50)).properties.session_expiry_interval);
+  EXPECT_FALSE(d.connect("b", true, session_expiry(50)).properties.session_expiry_interval);
 }
 
 TEST_F(ConnectTest, ResponseInformationWhenRequested) {
@@ -316,10 +311,10 @@ TEST_F(ConnectTest, AuthPacketWithoutMethodIsAProtocolError) {
 TEST_F(ConnectTest, TakeoverDisconnectsTheOldConnectionWith0x8E) {
   Broker& broker = fx.make();
   TestClient old(broker, ProtocolVersion::v5);
-  old.connect("dev", false, expiry(60));
+  old.connect("dev", false, session_expiry(60));
   old.subscribe("a/#", QoS::at_least_once);
   TestClient fresh(broker, ProtocolVersion::v5);
-  EXPECT_TRUE(fresh.connect("dev", false, expiry(60)).session_present);
+  EXPECT_TRUE(fresh.connect("dev", false, session_expiry(60)).session_present);
   const auto disconnects = old.received_of<protocol::Disconnect>();
   ASSERT_EQ(disconnects.size(), 1U);
   EXPECT_EQ(disconnects[0].reason, ReasonCode::session_taken_over);

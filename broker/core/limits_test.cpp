@@ -1,6 +1,7 @@
 // Maximum Packet Size both ways, DISCONNECT session expiry rules.
 #include <gtest/gtest.h>
 
+#include "broker/core/test_support/properties.hpp"
 #include "broker/core/test_support/test_client.hpp"
 
 namespace arkmq::core::test {
@@ -25,10 +26,8 @@ TEST_F(LimitsTest, InboundPacketOverTheLimitIsDisconnect0x95) {
 
 TEST_F(LimitsTest, OutboundMessageOverTheClientsMaximumIsDroppedForThatClientOnly) {
   Broker& broker = fx.make();
-  protocol::Properties small;
-  small.maximum_packet_size = 40;
   TestClient tiny(broker, ProtocolVersion::v5);
-  tiny.connect("tiny", true, small);
+  tiny.connect("tiny", true, maximum_packet_size(40));
   tiny.subscribe("t", QoS::at_least_once);
   TestClient big(broker, ProtocolVersion::v5);
   big.connect("big");
@@ -59,9 +58,7 @@ TEST_F(LimitsTest, SessionExpiryCannotBeSetInDisconnectAfterZero) {
 TEST_F(LimitsTest, DisconnectCanShortenTheSessionExpiry) {
   Broker& broker = fx.make();
   TestClient c(broker, ProtocolVersion::v5);
-  protocol::Properties p;
-  p.session_expiry_interval = 60;
-  c.connect("a", false, p);
+  c.connect("a", false, session_expiry(60));
   protocol::Disconnect disconnect;
   disconnect.properties.session_expiry_interval = 0;
   c.send(disconnect);
@@ -72,9 +69,7 @@ TEST_F(LimitsTest, DisconnectCanShortenTheSessionExpiry) {
 TEST_F(LimitsTest, DisconnectMaySetExpiryWhenConnectAskedForItEvenIfTheBrokerGrantedZero) {
   fx.config.max_session_expiry = 0;
   TestClient c(fx.make(), ProtocolVersion::v5);
-  protocol::Properties p;
-  p.session_expiry_interval = 60;
-  c.connect("a", false, p);
+  c.connect("a", false, session_expiry(60));
   protocol::Disconnect disconnect;
   disconnect.properties.session_expiry_interval = 30;
   c.send(disconnect);

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "broker/core/test_support/properties.hpp"
 #include "broker/core/test_support/test_client.hpp"
 
 namespace arkmq::core::test {
@@ -16,12 +17,6 @@ class PeerLimitsTest : public ::testing::Test {
 
   BrokerFixture fx;
 
-  static protocol::Properties max_packet(std::size_t size) {
-    protocol::Properties p;
-    p.maximum_packet_size = static_cast<std::uint32_t>(size);
-    return p;
-  }
-
   // The largest frame the broker has sent on this client's link.
   static std::size_t largest_frame(TestClient& c) {
     std::size_t largest = 0;
@@ -33,7 +28,7 @@ class PeerLimitsTest : public ::testing::Test {
 TEST_F(PeerLimitsTest, RefusingConnackDropsItsReasonStringToFitTheClientsMaximumPacketSize) {
   fx.policy->auth_reason = ReasonCode::not_authorized;
   TestClient c(fx.make(), ProtocolVersion::v5);
-  const auto connack = c.connect("a", true, max_packet(16));
+  const auto connack = c.connect("a", true, maximum_packet_size(16));
   EXPECT_EQ(connack.reason, ReasonCode::not_authorized);
   EXPECT_FALSE(connack.properties.reason_string);  // [MQTT-3.2.2-19]
   EXPECT_LE(largest_frame(c), 16U);
@@ -42,12 +37,12 @@ TEST_F(PeerLimitsTest, RefusingConnackDropsItsReasonStringToFitTheClientsMaximum
 TEST_F(PeerLimitsTest, RefusingConnackKeepsItsReasonStringWhenItFits) {
   fx.policy->auth_reason = ReasonCode::not_authorized;
   TestClient c(fx.make(), ProtocolVersion::v5);
-  EXPECT_TRUE(c.connect("a", true, max_packet(1000)).properties.reason_string);
+  EXPECT_TRUE(c.connect("a", true, maximum_packet_size(1000)).properties.reason_string);
 }
 
 TEST_F(PeerLimitsTest, DisconnectForAViolationDropsItsReasonStringToFit) {
   TestClient c(fx.make(), ProtocolVersion::v5);
-  c.connect("a", true, max_packet(kRoomForConnack));
+  c.connect("a", true, maximum_packet_size(kRoomForConnack));
   c.send_bytes({0x20, 0x00});  // a CONNACK from a client: protocol error
   const auto disconnects = c.received_of<protocol::Disconnect>();
   ASSERT_EQ(disconnects.size(), 1U);
@@ -59,7 +54,7 @@ TEST_F(PeerLimitsTest, DisconnectForAViolationDropsItsReasonStringToFit) {
 TEST_F(PeerLimitsTest, NegativePubackDropsItsReasonStringToFit) {
   fx.policy->denied.push_back({Action::publish, "secret"});
   TestClient c(fx.make(), ProtocolVersion::v5);
-  c.connect("a", true, max_packet(kRoomForConnack));
+  c.connect("a", true, maximum_packet_size(kRoomForConnack));
   c.publish("secret", "1", QoS::at_least_once, false, 3);
   const auto acks = c.received_of<protocol::Puback>();
   ASSERT_EQ(acks.size(), 1U);
@@ -70,7 +65,7 @@ TEST_F(PeerLimitsTest, NegativePubackDropsItsReasonStringToFit) {
 
 TEST_F(PeerLimitsTest, TheSuccessfulConnackFitsTheRoomTheseTestsLeave) {
   TestClient c(fx.make(), ProtocolVersion::v5);
-  EXPECT_EQ(c.connect("a", true, max_packet(kRoomForConnack)).reason, ReasonCode::success);
+  EXPECT_EQ(c.connect("a", true, maximum_packet_size(kRoomForConnack)).reason, ReasonCode::success);
   EXPECT_LE(largest_frame(c), kRoomForConnack);
 }
 

@@ -1,6 +1,7 @@
 // The inbound PUBLISH pipeline: validation, topic aliases, authorization, acks, passthrough.
 #include <gtest/gtest.h>
 
+#include "broker/core/test_support/properties.hpp"
 #include "broker/core/test_support/test_client.hpp"
 
 namespace arkmq::core::test {
@@ -250,8 +251,7 @@ TEST_F(PublishTest, ReceiveAuthorizationIsCheckedPerSubscriber) {
 
 TEST_F(PublishTest, MessageExpiryCountsDownWhileQueued) {
   Broker& broker = fx.make();
-  protocol::Properties persistent;
-  persistent.session_expiry_interval = 600;
+  const protocol::Properties persistent = session_expiry(600);
   {
     TestClient s(broker, ProtocolVersion::v5);
     s.connect("sub", false, persistent);

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "broker/core/test_support/properties.hpp"
 #include "broker/core/test_support/test_client.hpp"
 
 namespace arkmq::core::test {
@@ -12,13 +13,22 @@ namespace {
 class QosFlowTest : public ::testing::Test {
  protected:
   BrokerFixture fx;
+};
 
-  static protocol::Properties receive_maximum(std::uint16_t n, std::uint32_t expiry = 0) {
-    protocol::Properties p;
-    p.receive_maximum = n;
-    if (expiry != 0) p.session_expiry_interval = expiry;
-    return p;
+// A v5 subscriber to "t" at QoS 2 with Receive Maximum 1, then "1" and "2" published to "t" at
+// QoS 2: "1" is in flight to `sub`, "2" waits for the window.
+struct TwoQoS2MessagesThroughAWindowOfOne {
+  explicit TwoQoS2MessagesThroughAWindowOfOne(Broker& broker)
+      : sub(broker, ProtocolVersion::v5), pub(broker, ProtocolVersion::v5) {
+    sub.connect("sub", true, receive_maximum(1));
+    sub.subscribe("t", QoS::exactly_once);
+    pub.connect("pub");
+    pub.publish("t", "1", QoS::exactly_once, false, 1);
+    pub.publish("t", "2", QoS::exactly_once, false, 2);
   }
+
+  TestClient sub;
+  TestClient pub;
 };
 
 TEST_F(QosFlowTest, InboundQoS1IsAcknowledgedWithPuback) {
@@ -119,14 +129,8 @@ TEST_F(QosFlowTest, V311UsesTheConfiguredWindow) {
 }
 
 TEST_F(QosFlowTest, OutboundQoS2RunsPubrecPubrelPubcomp) {
-  Broker& broker = fx.make();
-  TestClient sub(broker, ProtocolVersion::v5);
-  sub.connect("sub", true, receive_maximum(1));
-  sub.subscribe("t", QoS::exactly_once);
-  TestClient pub(broker, ProtocolVersion::v5);
-  pub.connect("pub");
-  pub.publish("t", "1", QoS::exactly_once, false, 1);
-  pub.publish("t", "2", QoS::exactly_once, false, 2);
+  TwoQoS2MessagesThroughAWindowOfOne flow(fx.make());
+  TestClient& sub = flow.sub;
   auto got = sub.received_of<protocol::Publish>();
   ASSERT_EQ(got.size(), 1U);
   EXPECT_EQ(got[0].qos, QoS::exactly_once);
@@ -140,14 +144,8 @@ TEST_F(QosFlowTest, OutboundQoS2RunsPubrecPubrelPubcomp) {
 }
 
 TEST_F(QosFlowTest, PubrecWithErrorEndsTheFlowAndFreesTheWindow) {
-  Broker& broker = fx.make();
-  TestClient sub(broker, ProtocolVersion::v5);
-  sub.connect("sub", true, receive_maximum(1));
-  sub.subscribe("t", QoS::exactly_once);
-  TestClient pub(broker, ProtocolVersion::v5);
-  pub.connect("pub");
-  pub.publish("t", "1", QoS::exactly_once, false, 1);
-  pub.publish("t", "2", QoS::exactly_once, false, 2);
+  TwoQoS2MessagesThroughAWindowOfOne flow(fx.make());
+  TestClient& sub = flow.sub;
   auto got = sub.received_of<protocol::Publish>();
   ASSERT_EQ(got.size(), 1U);
   sub.send(protocol::Pubrec{got[0].packet_id, ReasonCode::quota_exceeded, {}});

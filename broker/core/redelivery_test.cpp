@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "broker/core/test_support/properties.hpp"
 #include "broker/core/test_support/test_client.hpp"
 
 namespace arkmq::core::test {
@@ -13,11 +14,8 @@ class RedeliveryTest : public ::testing::Test {
  protected:
   BrokerFixture fx;
 
-  static protocol::Properties persistent(std::uint16_t receive_maximum) {
-    protocol::Properties p;
-    p.receive_maximum = receive_maximum;
-    p.session_expiry_interval = 600;
-    return p;
+  static protocol::Properties persistent(std::uint16_t window) {
+    return receive_maximum(window, 600);
   }
 
   // Connects "sub" with a large window, lets `count` messages of `qos` go unacknowledged, and

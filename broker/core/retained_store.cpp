@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "broker/core/topic_levels.hpp"
+#include "broker/core/trie_node.hpp"
 
 namespace arkmq::core {
 
@@ -19,26 +20,17 @@ std::size_t message_bytes(const Message& message) {
 }  // namespace
 
 struct RetainedStore::Node {
-  std::unordered_map<std::string, std::unique_ptr<Node>, LevelHash, std::equal_to<>> children;
+  LevelChildren<Node> children;
   MessagePtr message;
 
   Node() = default;
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
   // Frees the subtree iteratively: the default destructor would recurse once per level.
-  ~Node() {
-    std::vector<std::unique_ptr<Node>> doomed;
-    release_children(doomed);
-    while (!doomed.empty()) {
-      const std::unique_ptr<Node> node = std::move(doomed.back());
-      doomed.pop_back();
-      node->release_children(doomed);
-    }
-  }
+  ~Node() { release_subtree(*this); }
 
   void release_children(std::vector<std::unique_ptr<Node>>& into) {
-    for (auto& entry : children) into.push_back(std::move(entry.second));
-    children.clear();
+    release_level_children(children, into);
   }
 
   bool is_empty() const { return children.empty() && !message; }

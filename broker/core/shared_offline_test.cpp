@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "broker/core/test_support/properties.hpp"
 #include "broker/core/test_support/test_client.hpp"
 
 namespace arkmq::core::test {
@@ -14,11 +15,7 @@ class SharedOfflineTest : public ::testing::Test {
  protected:
   BrokerFixture fx;
 
-  static protocol::Properties persistent() {
-    protocol::Properties p;
-    p.session_expiry_interval = 600;
-    return p;
-  }
+  static protocol::Properties persistent() { return session_expiry(600); }
 
   // A persistent member of "$share/g/t" that then disconnects.
   static void offline_member(Broker& broker, const std::string& id, QoS qos = QoS::at_least_once) {

@@ -1,6 +1,7 @@
 // SUBSCRIBE / UNSUBSCRIBE: validation, options, shared groups, identifiers, overlaps.
 #include <gtest/gtest.h>
 
+#include "broker/core/test_support/properties.hpp"
 #include "broker/core/test_support/test_client.hpp"
 
 namespace arkmq::core::test {
@@ -9,12 +10,6 @@ namespace {
 class SubscribeTest : public ::testing::Test {
  protected:
   BrokerFixture fx;
-
-  static protocol::Properties sub_id(std::uint32_t id) {
-    protocol::Properties p;
-    p.subscription_identifiers = {id};
-    return p;
-  }
 };
 
 TEST_F(SubscribeTest, InvalidFilterIs0x8FInV5And0x80InV311) {
@@ -103,7 +98,7 @@ TEST_F(SubscribeTest, SubscriptionIdentifierWhenUnsupportedIsDisconnect0xA1) {
   fx.config.subscription_identifiers = false;
   TestClient c(fx.make(), ProtocolVersion::v5);
   c.connect("a");
-  c.send(protocol::Subscribe{1, {{"t", {}}}, sub_id(5)});
+  c.send(protocol::Subscribe{1, {{"t", {}}}, subscription_identifier(5)});
   const auto disconnects = c.received_of<protocol::Disconnect>();
   ASSERT_EQ(disconnects.size(), 1U);
   EXPECT_EQ(disconnects[0].reason, ReasonCode::subscription_identifiers_not_supported);
@@ -113,8 +108,8 @@ TEST_F(SubscribeTest, OverlappingSubscriptionsDeliverOnceWithMaxQoSAndAllIds) {
   Broker& broker = fx.make();
   TestClient sub(broker, ProtocolVersion::v5);
   sub.connect("sub");
-  sub.subscribe("a/+", QoS::at_most_once, sub_id(1));
-  sub.subscribe("a/#", QoS::at_least_once, sub_id(2));
+  sub.subscribe("a/+", QoS::at_most_once, subscription_identifier(1));
+  sub.subscribe("a/#", QoS::at_least_once, subscription_identifier(2));
   TestClient pub(broker, ProtocolVersion::v5);
   pub.connect("pub");
   pub.publish("a/b", "x", QoS::exactly_once);

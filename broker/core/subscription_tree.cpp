@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "broker/core/topic_levels.hpp"
+#include "broker/core/trie_node.hpp"
 
 namespace arkmq::core {
 
@@ -25,7 +26,7 @@ bool is_hash(std::string_view level) { return level == "#"; }
 }  // namespace
 
 struct SubscriptionTree::Node {
-  std::unordered_map<std::string, std::unique_ptr<Node>, LevelHash, std::equal_to<>> children;
+  LevelChildren<Node> children;
   std::unique_ptr<Node> plus;
   std::unique_ptr<Node> hash;
   std::unordered_map<SessionKey, Subscription> subscribers;  // non-shared, one per session
@@ -35,19 +36,10 @@ struct SubscriptionTree::Node {
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
   // Frees the subtree iteratively: the default destructor would recurse once per level.
-  ~Node() {
-    std::vector<std::unique_ptr<Node>> doomed;
-    release_children(doomed);
-    while (!doomed.empty()) {
-      const std::unique_ptr<Node> node = std::move(doomed.back());
-      doomed.pop_back();
-      node->release_children(doomed);
-    }
-  }
+  ~Node() { release_subtree(*this); }
 
   void release_children(std::vector<std::unique_ptr<Node>>& into) {
-    for (auto& entry : children) into.push_back(std::move(entry.second));
-    children.clear();
+    release_level_children(children, into);
     if (plus) into.push_back(std::move(plus));
     if (hash) into.push_back(std::move(hash));
   }

@@ -1,6 +1,7 @@
 // Wills: when they are sent, Will Delay Interval, session end, takeover, properties.
 #include <gtest/gtest.h>
 
+#include "broker/core/test_support/properties.hpp"
 #include "broker/core/test_support/test_client.hpp"
 
 namespace arkmq::core::test {
@@ -103,9 +104,7 @@ TEST_F(WillTest, ReconnectWithinTheDelayCancelsTheWill) {
   c->transport_closed();
   TestClient again(*broker, ProtocolVersion::v5, t0() + 10s);
   again.set_now(t0() + 10s);
-  protocol::Properties p;
-  p.session_expiry_interval = 600;
-  EXPECT_TRUE(again.connect("a", false, p).session_present);
+  EXPECT_TRUE(again.connect("a", false, session_expiry(600)).session_present);
   broker->tick(t0() + 60s);
   EXPECT_EQ(wills_seen(), 0U);
 }
@@ -129,18 +128,14 @@ TEST_F(WillTest, DelayedWillOfSessionWithExpiryZeroIsSentAtOnce) {
 TEST_F(WillTest, TakeoverPublishesTheOldWillWhenItHasNoDelay) {
   auto c = with_will("a", 0, 600, false);
   TestClient again(*broker, ProtocolVersion::v5);
-  protocol::Properties p;
-  p.session_expiry_interval = 600;
-  again.connect("a", false, p);
+  again.connect("a", false, session_expiry(600));
   EXPECT_EQ(wills_seen(), 1U);
 }
 
 TEST_F(WillTest, TakeoverResumingTheSessionCancelsADelayedWill) {
   auto c = with_will("a", 30, 600, false);
   TestClient again(*broker, ProtocolVersion::v5);
-  protocol::Properties p;
-  p.session_expiry_interval = 600;
-  again.connect("a", false, p);
+  again.connect("a", false, session_expiry(600));
   broker->tick(t0() + 60s);
   EXPECT_EQ(wills_seen(), 0U);
 }

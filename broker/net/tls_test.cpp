@@ -4,9 +4,9 @@
 #include <openssl/ssl.h>
 
 #include "broker/net/server.hpp"
-#include "broker/net/test_pki.hpp"
 #include "broker/net/test_support.hpp"
 #include "broker/net/tls_context.hpp"
+#include "tests/support/test_pki.hpp"
 
 namespace arkmq::net {
 namespace {
@@ -16,13 +16,13 @@ using namespace std::chrono_literals;
 
 class TlsListener : public ::testing::Test {
  protected:
-  void SetUp() override { ASSERT_TRUE(pki_.ok()) << pki_.error(); }
+  void SetUp() override { ASSERT_NO_THROW(pki_ = std::make_unique<test::TestPki>()); }
 
   TlsSettings settings(ClientCertMode mode, TlsIdentity identity = TlsIdentity::cn) const {
     TlsSettings tls;
-    tls.cert_file = pki_.server_cert();
-    tls.key_file = pki_.server_key();
-    tls.ca_file = pki_.ca();
+    tls.cert_file = pki_->server().cert;
+    tls.key_file = pki_->server().key;
+    tls.ca_file = pki_->ca();
     tls.client_certs = mode;
     tls.identity = identity;
     return tls;
@@ -40,12 +40,13 @@ class TlsListener : public ::testing::Test {
     return started ? port_of(server_->bound_urls().at(0)) : 0;
   }
 
-  TlsClientOptions client(const std::string& name = "") const {
+  // Trusts the test CA; presents `identity` when given.
+  TlsClientOptions client(const test::CertKey* identity = nullptr) const {
     TlsClientOptions options;
-    options.ca = pki_.ca();
-    if (!name.empty()) {
-      options.cert = pki_.path(name + ".pem");
-      options.key = pki_.path(name + ".key");
+    options.ca = pki_->ca();
+    if (identity != nullptr) {
+      options.cert = identity->cert;
+      options.key = identity->key;
     }
     return options;
   }
@@ -72,7 +73,7 @@ class TlsListener : public ::testing::Test {
     EXPECT_TRUE(recorder_.infos().empty());
   }
 
-  TestPki pki_;
+  std::unique_ptr<test::TestPki> pki_;
   Recorder recorder_;
   std::unique_ptr<Server> server_;
 };
@@ -121,7 +122,7 @@ TEST_F(TlsListener, RequiredClientCertRefusesClientWithoutCertificate) {
 
 TEST_F(TlsListener, RequiredClientCertGivesTheCommonNameAsPrincipal) {
   const auto port = start(settings(ClientCertMode::required));
-  TlsClient tls_client(client("alice"));
+  TlsClient tls_client(client(&pki_->san_client()));
   auto info = connect_and_echo(tls_client, port);
   ASSERT_TRUE(info);
   EXPECT_EQ(info->certificate_principal, "alice");
@@ -137,23 +138,23 @@ TEST_F(TlsListener, OptionalClientCertAcceptsClientWithoutCertificate) {
 
 TEST_F(TlsListener, OptionalClientCertStillVerifiesAPresentedCertificate) {
   const auto port = start(settings(ClientCertMode::optional));
-  TlsClient tls_client(client("stranger"));
+  TlsClient tls_client(client(&pki_->other_ca_client()));
   expect_refused(tls_client, port);
 }
 
 TEST_F(TlsListener, UntrustedClientCertificateIsRefused) {
   const auto port = start(settings(ClientCertMode::required));
-  TlsClient tls_client(client("stranger"));
+  TlsClient tls_client(client(&pki_->other_ca_client()));
   expect_refused(tls_client, port);
 }
 
 TEST_F(TlsListener, RevokedClientCertificateIsRefusedWhenACrlIsConfigured) {
   auto tls = settings(ClientCertMode::required);
-  tls.crl_file = pki_.crl();
+  tls.crl_file = pki_->crl();
   const auto port = start(tls);
-  TlsClient revoked(client("mallory"));
+  TlsClient revoked(client(&pki_->revoked()));
   expect_refused(revoked, port);
-  TlsClient good(client("alice"));
+  TlsClient good(client(&pki_->san_client()));
   auto info = connect_and_echo(good, port);
   ASSERT_TRUE(info);
   EXPECT_EQ(info->certificate_principal, "alice");
@@ -168,7 +169,7 @@ class TlsPrincipalFromSan : public TlsListener, public ::testing::WithParamInter
 
 TEST_P(TlsPrincipalFromSan, PrincipalIsTheConfiguredSubjectAltName) {
   const auto port = start(settings(ClientCertMode::required, GetParam().identity));
-  TlsClient tls_client(client("alice"));
+  TlsClient tls_client(client(&pki_->san_client()));
   auto info = connect_and_echo(tls_client, port);
   ASSERT_TRUE(info);
   EXPECT_EQ(info->certificate_principal, GetParam().expected);
@@ -190,7 +191,7 @@ INSTANTIATE_TEST_SUITE_P(TlsListener, TlsPrincipalFromSan,
 
 TEST_F(TlsListener, MissingSanKindGivesNoPrincipal) {
   const auto port = start(settings(ClientCertMode::required, TlsIdentity::san_uri));
-  TlsClient tls_client(client("mallory"));  // mallory has no SAN (and no CRL here)
+  TlsClient tls_client(client(&pki_->client()));  // edge-1 has no SAN
   auto info = connect_and_echo(tls_client, port);
   ASSERT_TRUE(info);
   EXPECT_FALSE(info->certificate_principal);
@@ -217,7 +218,7 @@ TEST_F(TlsListener, ConfiguredCiphersuiteIsTheOneNegotiated) {
 
 TEST_F(TlsListener, BadSettingsAreReportedWithTheFileOrValue) {
   auto missing = settings(ClientCertMode::none);
-  missing.cert_file = pki_.path("nope.pem");
+  missing.cert_file = pki_->dir() + "/nope.pem";
   auto context = make_server_tls_context(missing);
   ASSERT_FALSE(context);
   EXPECT_NE(context.error().find("nope.pem"), std::string::npos) << context.error();
@@ -229,7 +230,7 @@ TEST_F(TlsListener, BadSettingsAreReportedWithTheFileOrValue) {
   EXPECT_NE(context.error().find("NOT-A-CIPHER"), std::string::npos) << context.error();
 
   auto wrong_key = settings(ClientCertMode::none);
-  wrong_key.key_file = pki_.alice_key();
+  wrong_key.key_file = pki_->san_client().key;
   context = make_server_tls_context(wrong_key);
   ASSERT_FALSE(context);
   EXPECT_NE(context.error().find("alice.key"), std::string::npos) << context.error();

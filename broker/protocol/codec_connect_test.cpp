@@ -3,13 +3,8 @@
 
 #include "broker/protocol/codec_test_support.hpp"
 
-namespace arkmq::protocol {
+namespace arkmq::protocol::test {
 namespace {
-
-using test::bytes;
-using test::decode;
-using test::encode;
-using test::round_trip;
 
 Connect full_connect(ProtocolVersion version) {
   Connect c;
@@ -25,8 +20,8 @@ Connect full_connect(ProtocolVersion version) {
   will.qos = QoS::exactly_once;
   will.retain = true;
   if (version == ProtocolVersion::v5) {
-    c.properties = test::rich_connect_properties();
-    will.properties = test::rich_will_properties();
+    c.properties = rich_connect_properties();
+    will.properties = rich_will_properties();
   }
   c.will = will;
   return c;
@@ -94,10 +89,10 @@ TEST(CodecConnect, V5ConnectWithPropertiesMatchesGoldenBytes) {
 
 TEST(CodecConnect, Mqtt31MqisdpLevel3DecodesAsV311) {
   auto body = bytes({});
-  test::append_string(body, "MQIsdp");
+  append_string(body, "MQIsdp");
   body.insert(body.end(), {0x03, 0x02, 0x00, 0x3C});
-  test::append_string(body, "old");
-  const auto result = decode(test::frame(0x10, body), ProtocolVersion::v5);
+  append_string(body, "old");
+  const auto result = decode(frame(0x10, body), ProtocolVersion::v5);
   ASSERT_TRUE(result.has_value());
   const auto& c = std::get<Connect>(*result);
   EXPECT_EQ(c.version, ProtocolVersion::v311);
@@ -133,7 +128,7 @@ TEST(CodecConnack, V311ConnackMapsV5ReasonToReturnCode) {
 TEST(CodecConnack, V5ConnackWithAllPropertiesRoundTrips) {
   Connack c;
   c.session_present = true;
-  c.properties = test::rich_connack_properties();
+  c.properties = rich_connack_properties();
   EXPECT_EQ(round_trip(c, ProtocolVersion::v5), Packet{c});
 }
 
@@ -150,4 +145,4 @@ TEST(CodecConnack, V5ConnackWithoutPropertyLengthDecodesAsNoProperties) {
 }
 
 }  // namespace
-}  // namespace arkmq::protocol
+}  // namespace arkmq::protocol::test

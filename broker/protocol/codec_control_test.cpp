@@ -3,13 +3,8 @@
 
 #include "broker/protocol/codec_test_support.hpp"
 
-namespace arkmq::protocol {
+namespace arkmq::protocol::test {
 namespace {
-
-using test::bytes;
-using test::decode;
-using test::encode;
-using test::round_trip;
 
 TEST(CodecPing, PingPacketsAreTwoBytesInBothVersions) {
   for (const auto version : {ProtocolVersion::v311, ProtocolVersion::v5}) {
@@ -21,7 +16,7 @@ TEST(CodecPing, PingPacketsAreTwoBytesInBothVersions) {
 }
 
 TEST(CodecDisconnect, V311DisconnectHasRemainingLengthZero) {
-  const Disconnect d{ReasonCode::server_shutting_down, test::reason_properties()};
+  const Disconnect d{ReasonCode::server_shutting_down, reason_properties()};
   EXPECT_EQ(encode(d, ProtocolVersion::v311), bytes({0xE0, 0x00}));
   EXPECT_EQ(round_trip(Disconnect{}, ProtocolVersion::v311), Packet{Disconnect{}});
 }
@@ -35,7 +30,7 @@ TEST(CodecDisconnect, V5DisconnectRoundTripsInEveryForm) {
   Disconnect reason_only{ReasonCode::disconnect_with_will_message, {}};
   EXPECT_EQ(encode(reason_only, ProtocolVersion::v5), bytes({0xE0, 0x01, 0x04}));
   EXPECT_EQ(round_trip(reason_only, ProtocolVersion::v5), Packet{reason_only});
-  Disconnect rich{ReasonCode::server_moved, test::reason_properties()};
+  Disconnect rich{ReasonCode::server_moved, reason_properties()};
   rich.properties.session_expiry_interval = 0;
   rich.properties.server_reference = "elsewhere:1883";
   EXPECT_EQ(round_trip(rich, ProtocolVersion::v5), Packet{rich});
@@ -44,11 +39,11 @@ TEST(CodecDisconnect, V5DisconnectRoundTripsInEveryForm) {
 TEST(CodecAuth, AuthRoundTripsInEveryForm) {
   EXPECT_EQ(round_trip(Auth{}, ProtocolVersion::v5), Packet{Auth{}});
   EXPECT_EQ(encode(Auth{}, ProtocolVersion::v5), bytes({0xF0, 0x00}));
-  Auth rich{ReasonCode::continue_authentication, test::reason_properties()};
+  Auth rich{ReasonCode::continue_authentication, reason_properties()};
   rich.properties.authentication_method = "SCRAM-SHA-1";
   rich.properties.authentication_data = std::string("\x01\x00\x02", 3);
   EXPECT_EQ(round_trip(rich, ProtocolVersion::v5), Packet{rich});
 }
 
 }  // namespace
-}  // namespace arkmq::protocol
+}  // namespace arkmq::protocol::test

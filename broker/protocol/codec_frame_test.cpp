@@ -3,10 +3,8 @@
 
 #include "broker/protocol/codec_test_support.hpp"
 
-namespace arkmq::protocol {
+namespace arkmq::protocol::test {
 namespace {
-
-using test::bytes;
 
 TEST(PeekFrame, EmptyBufferNeedsMore) {
   FrameHeader header;
@@ -65,7 +63,7 @@ TEST(PeekFrame, ConcatenatedFramesAreSplitOneByOne) {
 
 TEST(EncodedSize, AgreesWithEncodePacketAndAppendsToExistingBytes) {
   Publish p{"a/b", std::string(300, 'z'), QoS::exactly_once, true, true, 9,
-            test::rich_publish_properties()};
+            rich_publish_properties()};
   for (const auto version : {ProtocolVersion::v311, ProtocolVersion::v5}) {
     Bytes out = bytes({0xAA});
     encode_packet(p, version, out);
@@ -75,4 +73,4 @@ TEST(EncodedSize, AgreesWithEncodePacketAndAppendsToExistingBytes) {
 }
 
 }  // namespace
-}  // namespace arkmq::protocol
+}  // namespace arkmq::protocol::test

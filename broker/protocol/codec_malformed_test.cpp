@@ -5,12 +5,8 @@
 
 #include "broker/protocol/codec_test_support.hpp"
 
-namespace arkmq::protocol {
+namespace arkmq::protocol::test {
 namespace {
-
-using test::append_string;
-using test::bytes;
-using test::frame;
 
 constexpr auto v311 = ProtocolVersion::v311;
 constexpr auto v5 = ProtocolVersion::v5;
@@ -172,7 +168,7 @@ class CodecMalformed : public ::testing::TestWithParam<MalformedCase> {};
 
 TEST_P(CodecMalformed, DecodeFailsWithTheSpecificReasonCode) {
   const auto& c = GetParam();
-  const auto result = test::decode(c.wire, c.version);
+  const auto result = decode(c.wire, c.version);
   ASSERT_FALSE(result.has_value()) << "decoded packet index " << result->index();
   EXPECT_EQ(result.error(), c.expected) << to_string(result.error());
 }
@@ -182,13 +178,13 @@ INSTANTIATE_TEST_SUITE_P(Cases, CodecMalformed, ::testing::ValuesIn(cases()),
 
 TEST(CodecFrameBoundary, FrameShorterThanRemainingLengthIsMalformed) {
   const auto wire = bytes({0x30, 0x05, 0x00, 0x01, 't'});
-  EXPECT_EQ(test::decode(wire, v311).error(), ReasonCode::malformed_packet);
+  EXPECT_EQ(decode(wire, v311).error(), ReasonCode::malformed_packet);
 }
 
 TEST(CodecFrameBoundary, FrameLongerThanRemainingLengthIsMalformed) {
   const auto wire = bytes({0xC0, 0x00, 0xC0, 0x00});
-  EXPECT_EQ(test::decode(wire, v311).error(), ReasonCode::malformed_packet);
+  EXPECT_EQ(decode(wire, v311).error(), ReasonCode::malformed_packet);
 }
 
 }  // namespace
-}  // namespace arkmq::protocol
+}  // namespace arkmq::protocol::test

@@ -7,24 +7,14 @@ namespace arkmq::protocol {
 
 namespace {
 
-constexpr PropertyContext ack_context(PacketType type) {
-  switch (type) {
-    case PacketType::pubrec: return PropertyContext::pubrec;
-    case PacketType::pubrel: return PropertyContext::pubrel;
-    case PacketType::pubcomp: return PropertyContext::pubcomp;
-    case PacketType::puback:
-    case PacketType::connect:
-    case PacketType::connack:
-    case PacketType::publish:
-    case PacketType::subscribe:
-    case PacketType::suback:
-    case PacketType::unsubscribe:
-    case PacketType::unsuback:
-    case PacketType::pingreq:
-    case PacketType::pingresp:
-    case PacketType::disconnect:
-    case PacketType::auth: return PropertyContext::puback;
-  }
+// The property context of acknowledgement T; decode_ack instantiates only the four acks.
+template <PacketType T>
+constexpr PropertyContext ack_context() {
+  static_assert(T == PacketType::puback || T == PacketType::pubrec || T == PacketType::pubrel ||
+                T == PacketType::pubcomp);
+  if constexpr (T == PacketType::pubrec) return PropertyContext::pubrec;
+  if constexpr (T == PacketType::pubrel) return PropertyContext::pubrel;
+  if constexpr (T == PacketType::pubcomp) return PropertyContext::pubcomp;
   return PropertyContext::puback;
 }
 
@@ -41,7 +31,7 @@ DecodeResult decode_ack_as(WireReader& r, ProtocolVersion version) {
       r.fail(ReasonCode::protocol_error);
     }
     ack.reason = static_cast<ReasonCode>(code);
-    if (!r.empty()) decode_properties(r, ack_context(T), ack.properties);
+    if (!r.empty()) decode_properties(r, ack_context<T>(), ack.properties);
   }
   return finish(r, std::move(ack));
 }

@@ -3,13 +3,8 @@
 
 #include "broker/protocol/codec_test_support.hpp"
 
-namespace arkmq::protocol {
+namespace arkmq::protocol::test {
 namespace {
-
-using test::bytes;
-using test::decode;
-using test::encode;
-using test::round_trip;
 
 Publish sample_publish(QoS qos) {
   Publish p;
@@ -33,7 +28,7 @@ TEST(CodecPublish, EveryQosRoundTripsInBothVersions) {
 
 TEST(CodecPublish, V5PublishWithAllPropertiesRoundTrips) {
   auto p = sample_publish(QoS::at_least_once);
-  p.properties = test::rich_publish_properties();
+  p.properties = rich_publish_properties();
   EXPECT_EQ(round_trip(p, ProtocolVersion::v5), Packet{p});
 }
 
@@ -62,7 +57,7 @@ TEST(CodecPublish, LargePayloadUsesMultiByteRemainingLength) {
 
 TEST(CodecPublish, V311EncodingDropsProperties) {
   auto p = sample_publish(QoS::at_least_once);
-  p.properties = test::rich_publish_properties();
+  p.properties = rich_publish_properties();
   const auto decoded = decode(encode(p, ProtocolVersion::v311), ProtocolVersion::v311);
   p.properties = {};
   EXPECT_EQ(decoded, Packet{p});
@@ -96,10 +91,10 @@ void expect_ack_round_trips(ReasonCode failure) {
   EXPECT_EQ(round_trip(plain, ProtocolVersion::v5), Packet{plain});
   A reason_only{.packet_id = 65535, .reason = failure, .properties = {}};
   EXPECT_EQ(round_trip(reason_only, ProtocolVersion::v5), Packet{reason_only});
-  A rich{.packet_id = 2, .reason = failure, .properties = test::reason_properties()};
+  A rich{.packet_id = 2, .reason = failure, .properties = reason_properties()};
   EXPECT_EQ(round_trip(rich, ProtocolVersion::v5), Packet{rich});
   A success_with_properties{.packet_id = 3, .reason = ReasonCode::success,
-                            .properties = test::reason_properties()};
+                            .properties = reason_properties()};
   EXPECT_EQ(round_trip(success_with_properties, ProtocolVersion::v5),
             Packet{success_with_properties});
 }
@@ -137,9 +132,9 @@ TEST(CodecAck, V5AckWithZeroPropertyLengthDecodes) {
 }
 
 TEST(CodecAck, V311AckDropsReasonAndProperties) {
-  const Puback ack{9, ReasonCode::not_authorized, test::reason_properties()};
+  const Puback ack{9, ReasonCode::not_authorized, reason_properties()};
   EXPECT_EQ(encode(ack, ProtocolVersion::v311), bytes({0x40, 0x02, 0x00, 0x09}));
 }
 
 }  // namespace
-}  // namespace arkmq::protocol
+}  // namespace arkmq::protocol::test

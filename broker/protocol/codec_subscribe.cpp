@@ -7,9 +7,20 @@ namespace arkmq::protocol {
 
 namespace {
 
-void read_packet_id(WireReader& r, std::uint16_t& packet_id) {
-  packet_id = r.u16();
-  if (r.ok() && packet_id == 0) r.fail(ReasonCode::protocol_error);  // [MQTT-2.2.1-3]
+// The variable header all four packets share: a non-zero Packet Identifier, then (v5 only) the
+// properties.
+template <class P>
+void read_header(WireReader& r, ProtocolVersion version, PropertyContext context, P& packet) {
+  packet.packet_id = r.u16();
+  if (r.ok() && packet.packet_id == 0) r.fail(ReasonCode::protocol_error);  // [MQTT-2.2.1-3]
+  if (version == ProtocolVersion::v5) decode_properties(r, context, packet.properties);
+}
+
+// Writes what read_header reads.
+template <class Sink, class P>
+void write_header(Sink& s, const P& packet, ProtocolVersion version) {
+  s.u16(packet.packet_id);
+  if (version == ProtocolVersion::v5) write_properties(s, packet.properties);
 }
 
 // Subscription Options (3.8.3.1); 3.1.1 has only the QoS bits (3.8.3-4 of that spec).
@@ -66,8 +77,7 @@ std::uint8_t v311_suback_code(ReasonCode reason) {
 
 DecodeResult decode_subscribe(WireReader& r, ProtocolVersion version) {
   Subscribe subscribe;
-  read_packet_id(r, subscribe.packet_id);
-  if (version == ProtocolVersion::v5) decode_properties(r, PropertyContext::subscribe, subscribe.properties);
+  read_header(r, version, PropertyContext::subscribe, subscribe);
   if (r.ok() && r.empty()) r.fail(ReasonCode::protocol_error);  // [MQTT-3.8.3-2]
   while (!r.empty()) {
     TopicSubscription entry;
@@ -80,19 +90,15 @@ DecodeResult decode_subscribe(WireReader& r, ProtocolVersion version) {
 
 DecodeResult decode_suback(WireReader& r, ProtocolVersion version) {
   Suback suback;
-  read_packet_id(r, suback.packet_id);
+  read_header(r, version, PropertyContext::suback, suback);
   const bool v5 = version == ProtocolVersion::v5;
-  if (v5) decode_properties(r, PropertyContext::suback, suback.properties);
   read_reasons(r, v5 ? suback_reasons : v311_suback_codes, suback.reasons);
   return finish(r, std::move(suback));
 }
 
 DecodeResult decode_unsubscribe(WireReader& r, ProtocolVersion version) {
   Unsubscribe unsubscribe;
-  read_packet_id(r, unsubscribe.packet_id);
-  if (version == ProtocolVersion::v5) {
-    decode_properties(r, PropertyContext::unsubscribe, unsubscribe.properties);
-  }
+  read_header(r, version, PropertyContext::unsubscribe, unsubscribe);
   if (r.ok() && r.empty()) r.fail(ReasonCode::protocol_error);  // [MQTT-3.10.3-2]
   while (!r.empty()) unsubscribe.filters.push_back(r.utf8());
   return finish(r, std::move(unsubscribe));
@@ -100,18 +106,14 @@ DecodeResult decode_unsubscribe(WireReader& r, ProtocolVersion version) {
 
 DecodeResult decode_unsuback(WireReader& r, ProtocolVersion version) {
   Unsuback unsuback;
-  read_packet_id(r, unsuback.packet_id);
-  if (version == ProtocolVersion::v5) {
-    decode_properties(r, PropertyContext::unsuback, unsuback.properties);
-    read_reasons(r, unsuback_reasons, unsuback.reasons);
-  }
+  read_header(r, version, PropertyContext::unsuback, unsuback);
+  if (version == ProtocolVersion::v5) read_reasons(r, unsuback_reasons, unsuback.reasons);
   return finish(r, std::move(unsuback));  // 3.1.1: remaining length exactly 2
 }
 
 template <class Sink>
 void write_body(Sink& s, const Subscribe& p, ProtocolVersion v) {
-  s.u16(p.packet_id);
-  if (v == ProtocolVersion::v5) write_properties(s, p.properties);
+  write_header(s, p, v);
   for (const auto& entry : p.subscriptions) {
     s.string(entry.filter);
     s.u8(options_byte(entry.options, v));
@@ -120,9 +122,8 @@ void write_body(Sink& s, const Subscribe& p, ProtocolVersion v) {
 
 template <class Sink>
 void write_body(Sink& s, const Suback& p, ProtocolVersion v) {
-  s.u16(p.packet_id);
+  write_header(s, p, v);
   const bool v5 = v == ProtocolVersion::v5;
-  if (v5) write_properties(s, p.properties);
   for (const auto reason : p.reasons) {
     s.u8(v5 ? static_cast<std::uint8_t>(reason) : v311_suback_code(reason));
   }
@@ -130,16 +131,14 @@ void write_body(Sink& s, const Suback& p, ProtocolVersion v) {
 
 template <class Sink>
 void write_body(Sink& s, const Unsubscribe& p, ProtocolVersion v) {
-  s.u16(p.packet_id);
-  if (v == ProtocolVersion::v5) write_properties(s, p.properties);
+  write_header(s, p, v);
   for (const auto& filter : p.filters) s.string(filter);
 }
 
 template <class Sink>
 void write_body(Sink& s, const Unsuback& p, ProtocolVersion v) {
-  s.u16(p.packet_id);
+  write_header(s, p, v);
   if (v == ProtocolVersion::v311) return;  // no payload in 3.1.1
-  write_properties(s, p.properties);
   for (const auto reason : p.reasons) s.u8(static_cast<std::uint8_t>(reason));
 }
 

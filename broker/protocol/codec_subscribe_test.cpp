@@ -3,13 +3,8 @@
 
 #include "broker/protocol/codec_test_support.hpp"
 
-namespace arkmq::protocol {
+namespace arkmq::protocol::test {
 namespace {
-
-using test::bytes;
-using test::decode;
-using test::encode;
-using test::round_trip;
 
 TEST(CodecSubscribe, V311SubscribeRoundTrips) {
   Subscribe s;
@@ -50,7 +45,7 @@ TEST(CodecSuback, V311SubackRoundTrips) {
 
 TEST(CodecSuback, V5SubackWithPropertiesRoundTrips) {
   Suback s{5, {ReasonCode::granted_qos_2, ReasonCode::not_authorized,
-               ReasonCode::shared_subscriptions_not_supported}, test::reason_properties()};
+               ReasonCode::shared_subscriptions_not_supported}, reason_properties()};
   EXPECT_EQ(round_trip(s, ProtocolVersion::v5), Packet{s});
 }
 
@@ -75,7 +70,7 @@ TEST(CodecUnsubscribe, UnsubscribeRoundTripsInBothVersions) {
 
 TEST(CodecUnsuback, V5UnsubackRoundTrips) {
   const Unsuback u{3, {ReasonCode::success, ReasonCode::no_subscription_existed},
-                   test::reason_properties()};
+                   reason_properties()};
   EXPECT_EQ(round_trip(u, ProtocolVersion::v5), Packet{u});
 }
 
@@ -89,4 +84,4 @@ TEST(CodecUnsuback, V311UnsubackHasNoPayload) {
 }
 
 }  // namespace
-}  // namespace arkmq::protocol
+}  // namespace arkmq::protocol::test

@@ -18,10 +18,7 @@ class Tls : public BrokerTest {
     BrokerTest::SetUp();
     if (IsSkipped()) return;
     pki_ = std::make_unique<TestPki>();
-    BrokerOptions options;
-    options.tls = true;
-    options.tls_files = {pki_->server().cert, pki_->server().key, pki_->ca(), pki_->crl()};
-    options.require_client_cert = true;
+    BrokerOptions options = client_cert_tls(*pki_, /*check_crl=*/true);
     options.allow_anonymous = false;  // the certificate must be what authenticates
     start_broker(options);
   }

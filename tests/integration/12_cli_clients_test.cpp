@@ -61,6 +61,12 @@ class CliClients : public BrokerTest {
     return sub.output();
   }
 
+  // A fresh PKI and a broker whose TLS listener requires a client certificate from it.
+  void start_tls_broker() {
+    pki_ = std::make_unique<TestPki>();
+    start_broker(client_cert_tls(*pki_));
+  }
+
   std::unique_ptr<TestPki> pki_;
 };
 
@@ -98,12 +104,7 @@ TEST_F(CliClients, V5UserPropertyReachesAPahoSubscriber) {
 }
 
 TEST_F(CliClients, TlsWithClientCertificateRoundTrip) {
-  pki_ = std::make_unique<TestPki>();
-  BrokerOptions options;
-  options.tls = true;
-  options.tls_files = {pki_->server().cert, pki_->server().key, pki_->ca(), ""};
-  options.require_client_cert = true;
-  start_broker(options);
+  start_tls_broker();
   auto sub = start_sub("mqttv5", "cli/tls", true);
   const auto published = pub("mqttv311", "cli/tls", "secret", {}, true);
   ASSERT_TRUE(published.ok()) << published.output;
@@ -111,12 +112,7 @@ TEST_F(CliClients, TlsWithClientCertificateRoundTrip) {
 }
 
 TEST_F(CliClients, TlsWithoutClientCertificateFails) {
-  pki_ = std::make_unique<TestPki>();
-  BrokerOptions options;
-  options.tls = true;
-  options.tls_files = {pki_->server().cert, pki_->server().key, pki_->ca(), ""};
-  options.require_client_cert = true;
-  start_broker(options);
+  start_tls_broker();
   const auto result = run_command({"mosquitto_pub", "-h", "127.0.0.1", "-p",
                                    std::to_string(broker().tls_port()), "--cafile", pki_->ca(),
                                    "-t", "cli/tls", "-m", "x", "-q", "1"},

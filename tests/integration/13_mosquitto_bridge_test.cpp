@@ -70,11 +70,7 @@ class Bridge : public BrokerTest {
     BrokerTest::SetUp();
     if (IsSkipped()) return;
     pki_ = std::make_unique<TestPki>();
-    BrokerOptions options;
-    options.tls = true;
-    options.tls_files = {pki_->server().cert, pki_->server().key, pki_->ca(), ""};
-    options.require_client_cert = true;
-    start_broker(options);
+    start_broker(client_cert_tls(*pki_));
     bridge_ = std::make_unique<MosquittoBridge>(*pki_, broker().tls_port());
     ASSERT_TRUE(bridge_->wait_connected(Deadline(10s))) << "bridge never connected and subscribed";
   }

@@ -10,6 +10,7 @@
 #include "tests/support/broker_process.hpp"
 #include "tests/support/paho_helpers.hpp"
 #include "tests/support/raw_session.hpp"
+#include "tests/support/test_pki.hpp"
 
 namespace arkmq::test {
 
@@ -41,6 +42,16 @@ class BrokerTest : public ::testing::Test {
 inline BrokerOptions anonymous_refused() {
   BrokerOptions options;
   options.allow_anonymous = false;
+  return options;
+}
+
+// An mqtts:// listener with `pki`'s server certificate that requires a client certificate from
+// `pki`'s CA; with `check_crl`, certificates listed in pki.crl() are refused too.
+inline BrokerOptions client_cert_tls(const TestPki& pki, bool check_crl = false) {
+  BrokerOptions options;
+  options.tls = true;
+  options.tls_files = {pki.server().cert, pki.server().key, pki.ca(), check_crl ? pki.crl() : ""};
+  options.require_client_cert = true;
   return options;
 }
 

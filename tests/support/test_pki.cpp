@@ -38,6 +38,11 @@ subjectAltName = IP:127.0.0.1,DNS:localhost
 basicConstraints = CA:FALSE
 keyUsage = critical,digitalSignature,keyEncipherment
 extendedKeyUsage = clientAuth
+[client_san_ext]
+basicConstraints = CA:FALSE
+keyUsage = critical,digitalSignature,keyEncipherment
+extendedKeyUsage = clientAuth
+subjectAltName = DNS:alice.example,email:alice@example.com,URI:urn:arkmq:alice
 )";
 
 std::vector<std::string> new_ca_args(const std::string& key, const std::string& cert,
@@ -64,6 +69,7 @@ TestPki::TestPki() : dir_("arkmq-pki") {
 
   server_ = issue("server", "/CN=localhost", "server_ext", "");
   client_ = issue("edge-1", "/CN=edge-1", "client_ext", "");
+  san_client_ = issue("alice", "/CN=alice", "client_san_ext", "");
   expired_ = issue("expired", "/CN=edge-expired", "client_ext",
                    "-startdate 20200101000000Z -enddate 20200102000000Z");
   revoked_ = issue("revoked", "/CN=edge-revoked", "client_ext", "");

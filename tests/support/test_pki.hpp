@@ -1,5 +1,6 @@
-// A throwaway PKI made with the openssl CLI: CA, server and client certificates (good, expired,
-// other CA, revoked) and a CRL. Created once per test that needs it; files live in its TempDir.
+// A throwaway PKI made with the openssl CLI: CA, server and client certificates (good, with SANs,
+// expired, other CA, revoked) and a CRL. Created once per test that needs it; files live in its
+// TempDir. Shared by the integration tests and arkmq_net_test.
 #pragma once
 
 #include <string>
@@ -20,7 +21,9 @@ class TestPki {
   const std::string& ca() const { return ca_; }        // the trusted CA certificate
   const std::string& crl() const { return crl_; }      // CRL of that CA listing `revoked`
   const CertKey& server() const { return server_; }    // SAN 127.0.0.1, localhost
-  const CertKey& client() const { return client_; }    // CN=edge-1
+  const CertKey& client() const { return client_; }    // CN=edge-1, no SAN
+  // CN=alice; SAN DNS alice.example, email alice@example.com, URI urn:arkmq:alice
+  const CertKey& san_client() const { return san_client_; }
   const CertKey& expired() const { return expired_; }  // CN=edge-expired, notAfter in 2020
   const CertKey& other_ca_client() const { return other_ca_client_; }  // CN=edge-1, another CA
   const CertKey& revoked() const { return revoked_; }  // CN=edge-revoked, listed in crl()
@@ -35,6 +38,7 @@ class TestPki {
   std::string crl_;
   CertKey server_;
   CertKey client_;
+  CertKey san_client_;
   CertKey expired_;
   CertKey other_ca_client_;
   CertKey revoked_;
