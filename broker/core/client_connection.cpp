@@ -98,6 +98,13 @@ void ClientConnection::on_bytes(std::span<const std::uint8_t> data, Clock::time_
   while (c.phase != Phase::closing) {
     const protocol::ByteView unread(c.buffer.data() + c.buffer_start,
                                     c.buffer.size() - c.buffer_start);
+    if (c.phase == Phase::awaiting_connect && !unread.empty() && (unread[0] >> 4U) != 1) {
+      // [MQTT-3.1.0-1]: refused on its first byte, so an unauthenticated peer cannot make us
+      // buffer a maximum-size packet of another type until the connect deadline.
+      spdlog::warn("first packet from {} is not CONNECT; closing", c.info.peer);
+      c.close();
+      break;
+    }
     protocol::FrameHeader header;
     const auto status = protocol::peek_frame(unread, c.config.max_packet_size, header);
     if (status == protocol::FrameStatus::need_more) break;

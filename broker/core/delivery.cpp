@@ -5,6 +5,8 @@
 #include <utility>
 #include <variant>
 
+#include <spdlog/spdlog.h>
+
 #include "broker/core/message_builder.hpp"
 
 namespace arkmq::core {
@@ -110,6 +112,17 @@ void resend_held_over(Session& session, const SessionBinding& binding,
   } while (!discarded.empty());
 }
 
+// A QoS 0 message not sent to a subscriber that does not read. Logged on the 1st, 2nd, 4th,
+// 8th ... such drop broker-wide, so a slow consumer shows in the log without flooding it.
+void drop_for_slow_consumer(const Session& session, std::size_t queued, StatCounters& counters) {
+  const std::uint64_t total = counters.messages_dropped.fetch_add(1, std::memory_order_relaxed) + 1;
+  if ((total & (total - 1)) == 0) {
+    spdlog::warn("slow consumer: client '{}' has {} bytes unsent; dropping QoS 0 messages "
+                 "({} messages dropped in total)",
+                 session.client_id(), queued, total);
+  }
+}
+
 }  // namespace
 
 PublishEncoder::PublishEncoder(MessagePtr message, TimePoint now)
@@ -205,8 +218,9 @@ DeliveryResult deliver(Session& session, Outbound outbound, PublishEncoder& enco
   if (outbound.qos == QoS::at_most_once) {
     // QoS 0 is not kept for offline sessions (the spec allows it; we choose not to).
     if (binding == nullptr) return DeliveryResult::dropped;
-    if (binding->link->queued_bytes() > config.max_link_buffer_bytes) {
-      StatCounters::add(counters.messages_dropped);  // slow consumer
+    if (const std::size_t queued = binding->link->queued_bytes();
+        queued > config.max_link_buffer_bytes) {
+      drop_for_slow_consumer(session, queued, counters);
       return DeliveryResult::dropped;
     }
     const TopicForm form = choose_topic_form(*binding, outbound.message->topic);

@@ -31,7 +31,7 @@ using TcpSocket = asio::ip::tcp::socket;
 using TlsStream = asio::ssl::stream<asio::ip::tcp::socket>;
 
 struct ConnectionLimits {
-  std::size_t read_buffer_bytes = 64 * 1024;
+  std::size_t read_buffer_bytes = 64 * 1024;  // upper bound: starts at 4 KiB, doubles when a read fills it
   // A peer that lets this much pile up cannot keep up; the connection is dropped.
   std::size_t max_queued_bytes = 32 * 1024 * 1024;
   // After close(): time for the flush plus the orderly TCP/TLS shutdown, then the socket is cut.

@@ -62,7 +62,17 @@ BrokerProcess::BrokerProcess(BrokerOptions options)
 }
 
 BrokerProcess::~BrokerProcess() {
-  if (process_) process_->kill_and_reap();
+  if (process_) {
+    // SIGTERM rather than SIGKILL, so a sanitizer's exit-time checks (LeakSanitizer, TSan's
+    // exit code 66) run and a broker that crashed or reported an error fails the test.
+    const auto status = stop();
+    if (!status) {
+      process_->kill_and_reap();
+      ADD_FAILURE() << "broker still running 10 s after SIGTERM (killed)";
+    } else {
+      expect_clean_exit(*status);
+    }
+  }
   if (::testing::Test::HasFailure()) {
     std::fprintf(stderr, "[arkmq-test] broker log: %s\n--- tail ---\n%s--- end ---\n",
                  log_path_.c_str(), tail_lines(log_text(), 40).c_str());
@@ -187,7 +197,27 @@ void BrokerProcess::start_mosquitto() {
 
 std::optional<ExitStatus> BrokerProcess::stop(std::chrono::milliseconds deadline) {
   process_->send_signal(SIGTERM);
-  return process_->wait(Deadline(deadline));
+  auto status = process_->wait(Deadline(deadline));
+  if (status) expect_clean_exit(*status);
+  return status;
+}
+
+void BrokerProcess::expect_clean_exit(const ExitStatus& status) {
+  if (clean_exit_checked_) return;  // once per process: stop() and the destructor both get here
+  clean_exit_checked_ = true;
+  if (status == ExitStatus{true, 0, 0}) return;
+  // Sanitizers exit non-zero (ASan, its leak check and UBSan 1, TSan 66). The report ends with a
+  // SUMMARY line; give the log reader a moment to copy it, so the printed tail shows it.
+  if (kind_ == BrokerKind::arkmq) wait_for_log("SUMMARY: ", std::chrono::seconds(2));
+  std::string reports;
+  const std::string log = log_text();
+  for (const char* report : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                             "WARNING: ThreadSanitizer", "runtime error:"}) {
+    if (log.find(report) != std::string::npos) reports += std::string(" [") + report + "]";
+  }
+  ADD_FAILURE() << "broker did not exit cleanly (" << to_string(status)
+                << "); a crash or a sanitizer report ends it non-zero"
+                << (reports.empty() ? "" : "; in its log:") << reports;
 }
 
 }  // namespace arkmq::test

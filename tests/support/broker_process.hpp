@@ -1,5 +1,5 @@
-// Starts the broker under test (arkmq-broker, or mosquitto when ARKMQ_TEST_BROKER=mosquitto) on
-// free loopback ports, in its own temp dir. Owned by one test; the broker is killed on destruction.
+// Starts the broker under test (arkmq-broker, or mosquitto when ARKMQ_TEST_BROKER=mosquitto) on free
+// loopback ports, in its own temp dir. Owned by one test; on destruction SIGTERM, and exit 0 expected.
 #pragma once
 
 #include <chrono>
@@ -62,12 +62,15 @@ class BrokerProcess {
   pid_t pid() const { return process_->pid(); }
 
   // Sends SIGTERM and waits for the exit; nullopt if it did not end before the deadline.
+  // Any exit but code 0 (a crash, a sanitizer report) is a test failure; the destructor stops
+  // the broker the same way, so every test checks its broker's exit.
   std::optional<ExitStatus> stop(std::chrono::milliseconds deadline = std::chrono::seconds(10));
 
  private:
   void start_arkmq();
   void start_mosquitto();
   [[noreturn]] void fail(const std::string& what);
+  void expect_clean_exit(const ExitStatus& status);  // once; records a gtest failure otherwise
 
   BrokerKind kind_;
   BrokerOptions options_;
@@ -76,6 +79,7 @@ class BrokerProcess {
   std::unique_ptr<ChildProcess> process_;
   std::uint16_t tcp_port_ = 0;
   std::uint16_t tls_port_ = 0;
+  bool clean_exit_checked_ = false;
 };
 
 // A loopback TCP port that was free a moment ago (bind to port 0, read it, release it).
