@@ -27,18 +27,24 @@ std::size_t route(BrokerData& data, const MessagePtr& message, const DeliveryCon
                           context.state.config().max_queued_bytes};
   // A shared group with no online member still exists [MQTT-4.8.2]: one persistent offline
   // member queues the message (QoS > 0 only, within the queue bounds, like other offline queueing).
+  // The receive authorization is part of a shared member's eligibility (online and offline
+  // alike), asked last so only otherwise eligible members cost a call: a member that may not
+  // read the topic passes its turn on instead of losing the message. Only group members are
+  // asked here; plain subscribers are asked once per session below.
   const auto offline_member_can_queue = [&](const Subscription& sub) {
     const Session* session = data.sessions.find(sub.session);
     return session != nullptr && !session->is_online() && session->expiry_interval() != 0 &&
            min_qos(message->qos, sub.options.max_qos) != QoS::at_most_once &&
            session->queued_count() < limits.max_messages &&
-           session->queued_bytes() + queue_cost(*message) <= limits.max_bytes;
+           session->queued_bytes() + queue_cost(*message) <= limits.max_bytes &&
+           may_receive(context.state, *session, message->topic);
   };
   data.subscriptions.match(
       message->topic,
-      [&data](SessionKey key) {
+      [&](SessionKey key) {
         const Session* session = data.sessions.find(key);
-        return session != nullptr && session->is_online();
+        return session != nullptr && session->is_online() &&
+               may_receive(context.state, *session, message->topic);
       },
       message->qos == QoS::at_most_once ? FallbackCheck{} : FallbackCheck{offline_member_can_queue},
       matches);
@@ -61,9 +67,13 @@ std::size_t route(BrokerData& data, const MessagePtr& message, const DeliveryCon
     }
     // One delivery per session: the highest granted QoS and every subscription id.
     bool any = false;
+    // A shared match was chosen only once the session passed the receive authorization, which
+    // depends on the session and topic alone: no second call for it.
+    bool authorized = false;
     Outbound outbound{message, QoS::at_most_once, false, {}};
     for (std::size_t i = begin; i < end; ++i) {
       const Subscription& sub = matches[i].subscription;
+      if (matches[i].shared) authorized = true;
       // No Local: never back to the publishing client [MQTT-3.8.3-3].
       if (sub.options.no_local && message->origin_client_id == session->client_id()) continue;
       any = true;
@@ -72,7 +82,7 @@ std::size_t route(BrokerData& data, const MessagePtr& message, const DeliveryCon
       if (sub.subscription_id != 0) outbound.subscription_ids.push_back(sub.subscription_id);
     }
     begin = end;
-    if (!any || !may_receive(context.state, *session, message->topic)) continue;
+    if (!any || (!authorized && !may_receive(context.state, *session, message->topic))) continue;
     const DeliveryResult result = deliver(*session, std::move(outbound), encoder, context);
     if (result == DeliveryResult::sent || result == DeliveryResult::queued) ++delivered;
   }
