@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "broker/core/broker_config.hpp"
+#include "broker/core/connection_info.hpp"
 #include "broker/net/tls_settings.hpp"
 
 namespace arkmq::app {
@@ -31,6 +32,8 @@ struct FileListener {
   std::optional<net::TlsIdentity> tls_identity;
   std::optional<std::string> tls_ciphers;
   std::optional<std::string> tls_ciphersuites;
+  std::optional<bool> allow_anonymous;   // default: the top-level allow_anonymous
+  std::optional<bool> require_password;  // mqtts:// only; default false
 };
 
 struct FileConfig {
@@ -39,6 +42,7 @@ struct FileConfig {
   std::optional<std::string> log_level;
   std::optional<std::string> data_dir;
   std::optional<std::size_t> workers;
+  std::optional<std::string> client_id_pattern;
 };
 
 struct CommandLine {
@@ -58,6 +62,7 @@ struct CommandLine {
 struct ListenerConfig {
   std::string url;
   net::TlsSettings tls;  // meaningful for mqtts:// only
+  core::ListenerPolicy policy;
 };
 
 struct AppConfig {
@@ -66,6 +71,8 @@ struct AppConfig {
   std::string log_level = "info";
   std::string data_dir;      // empty: no data directory
   std::size_t workers = 0;   // 0: one per hardware thread
+  // Broker-wide client-id binding ("%u-*"); "" = any client id. A user's own pattern wins.
+  std::string client_id_pattern;
 };
 
 inline constexpr const char* kDefaultListener = "mqtt://127.0.0.1:1883";

@@ -62,6 +62,11 @@ TEST(AppConfig, WithoutFileOrFlagsListensOnLoopback1883AndDeniesAnonymous) {
   ASSERT_EQ(config.listeners.size(), 1U);
   EXPECT_EQ(config.listeners[0].url, "mqtt://127.0.0.1:1883");
   EXPECT_FALSE(config.broker.allow_anonymous);
+  EXPECT_FALSE(config.listeners[0].policy.allow_anonymous);
+  EXPECT_FALSE(config.listeners[0].policy.require_password);
+  // Deny by default (issue 3): what no rule allows is refused.
+  EXPECT_EQ(config.broker.acl_default, core::AclDefault::deny);
+  EXPECT_EQ(config.client_id_pattern, "");
   EXPECT_EQ(config.log_level, "info");
   EXPECT_EQ(config.workers, 0U);
   EXPECT_TRUE(config.data_dir.empty());
@@ -71,7 +76,8 @@ TEST_F(AppConfigWithDevPki, CompleteExampleFileLoadsAndResolves) {
   const auto file = load_config_file(kExamples + "/arkmq.toml");
   const auto config = resolve_config(CommandLine{}, file);
   EXPECT_TRUE(config.broker.allow_anonymous);
-  EXPECT_EQ(config.broker.acl_default, core::AclDefault::allow);
+  EXPECT_EQ(config.broker.acl_default, core::AclDefault::deny);
+  EXPECT_EQ(config.client_id_pattern, "");
   EXPECT_EQ(config.broker.max_packet_size, 1048576U);
   EXPECT_EQ(config.broker.connect_timeout, std::chrono::seconds(10));
   EXPECT_EQ(config.data_dir, "var");
@@ -80,6 +86,10 @@ TEST_F(AppConfigWithDevPki, CompleteExampleFileLoadsAndResolves) {
   EXPECT_EQ(config.listeners[1].tls.client_certs, net::ClientCertMode::optional);
   EXPECT_EQ(config.listeners[1].tls.crl_file, "var/pki/crl.pem");
   EXPECT_EQ(config.listeners[1].tls.identity, net::TlsIdentity::cn);
+  // The plain listener follows the top-level allow_anonymous; the TLS one says its own.
+  EXPECT_TRUE(config.listeners[0].policy.allow_anonymous);
+  EXPECT_FALSE(config.listeners[1].policy.allow_anonymous);
+  EXPECT_FALSE(config.listeners[1].policy.require_password);
 }
 
 TEST(AppConfig, MinimalExampleFileLoadsAndResolves) {
@@ -118,6 +128,53 @@ TEST(AppConfig, EveryBrokerKeyIsRead) {
   EXPECT_EQ(file.workers, 3U);
   EXPECT_EQ(b.v311_inflight_window, 7);
   EXPECT_EQ(b.max_connections, 100U);
+}
+
+TEST(AppConfig, ClientIdPatternIsRead) {
+  const auto config = resolve_config(CommandLine{}, parse("client_id_pattern = \"%u-*\"\n"));
+  EXPECT_EQ(config.client_id_pattern, "%u-*");
+  EXPECT_NE(error_of([] { parse("client_id_pattern = 3\n"); }).find("client_id_pattern"),
+            std::string::npos);
+}
+
+TEST(AppConfig, ListenerAllowAnonymousDefaultsToTheTopLevelSetting) {
+  const auto file = parse("allow_anonymous = true\n"
+                          "[[listener]]\nurl = \"mqtt://127.0.0.1:1\"\n"
+                          "[[listener]]\nurl = \"mqtt://127.0.0.1:2\"\nallow_anonymous = false\n");
+  const auto config = resolve_config(CommandLine{}, file);
+  ASSERT_EQ(config.listeners.size(), 2U);
+  EXPECT_TRUE(config.listeners[0].policy.allow_anonymous);
+  EXPECT_FALSE(config.listeners[1].policy.allow_anonymous);
+
+  const auto closed = parse("[[listener]]\nurl = \"mqtt://127.0.0.1:1\"\n"
+                            "[[listener]]\nurl = \"mqtt://127.0.0.1:2\"\nallow_anonymous = true\n");
+  const auto by_file = resolve_config(CommandLine{}, closed);
+  EXPECT_FALSE(by_file.listeners[0].policy.allow_anonymous);
+  EXPECT_TRUE(by_file.listeners[1].policy.allow_anonymous);
+  // --allow-anonymous is the top-level default, so it reaches listeners without their own key.
+  CommandLine flags;
+  flags.allow_anonymous = true;
+  EXPECT_TRUE(resolve_config(flags, closed).listeners[0].policy.allow_anonymous);
+  CommandLine listen;
+  listen.allow_anonymous = true;
+  listen.listen = {"mqtt://127.0.0.1:3"};
+  EXPECT_TRUE(resolve_config(listen, std::nullopt).listeners[0].policy.allow_anonymous);
+}
+
+TEST(AppConfig, RequirePasswordOnAPlainListenerIsAnError) {
+  const auto file = parse("[[listener]]\nurl = \"mqtt://127.0.0.1:1\"\nrequire_password = true\n");
+  const auto error = error_of([&] { resolve_config(CommandLine{}, file); });
+  EXPECT_NE(error.find("require_password"), std::string::npos) << error;
+  EXPECT_NE(error.find("test.toml:1:"), std::string::npos) << error;
+}
+
+TEST(AppConfig, ListenerPolicyKeysMustBeBooleans) {
+  EXPECT_NE(error_of([] { parse("[[listener]]\nurl = \"mqtt://127.0.0.1:1\"\nallow_anonymous = 1\n"); })
+                .find("allow_anonymous"),
+            std::string::npos);
+  EXPECT_NE(error_of([] { parse("[[listener]]\nurl = \"mqtts://127.0.0.1:1\"\nrequire_password = \"yes\"\n"); })
+                .find("require_password"),
+            std::string::npos);
 }
 
 TEST(AppConfig, UnknownKeyIsAnErrorNamingTheKeyAndLine) {
@@ -245,6 +302,16 @@ TEST_F(AppConfigWithDevPki, TlsFlagsApplyToMqttsListenersAndListenerTablesOverri
   EXPECT_EQ(forced.listeners[0].tls.client_certs, net::ClientCertMode::required);
 }
 
+TEST_F(AppConfigWithDevPki, RequirePasswordIsSetOnTlsListeners) {
+  const auto file = parse("[[listener]]\nurl = \"mqtts://127.0.0.1:0\"\ntls_cert = \"" +
+                          pki("server.pem") + "\"\ntls_key = \"" + pki("server.key") +
+                          "\"\ntls_ca = \"" + pki("ca.pem") + "\"\nrequire_password = true\n");
+  const auto config = resolve_config(CommandLine{}, file);
+  ASSERT_EQ(config.listeners.size(), 1U);
+  EXPECT_TRUE(config.listeners[0].policy.require_password);
+  EXPECT_FALSE(config.listeners[0].policy.allow_anonymous);
+}
+
 TEST_F(AppConfigWithDevPki, BadCipherListIsAConfigError) {
   const auto file = parse("[[listener]]\nurl = \"mqtts://127.0.0.1:0\"\ntls_cert = \"" +
                           pki("server.pem") + "\"\ntls_key = \"" + pki("server.key") +
@@ -282,6 +349,12 @@ TEST(CommandLine, ReadsEveryFlag) {
   EXPECT_EQ(flags.log_level, "debug");
   EXPECT_EQ(flags.workers, 3U);
   EXPECT_FALSE(flags.config_file);
+}
+
+TEST(CommandLine, LastAclDefaultWins) {
+  CommandLine flags;
+  ASSERT_EQ(parse_args({"--acl-default", "allow", "--acl-default", "deny"}, flags), -1);
+  EXPECT_EQ(flags.acl_default, core::AclDefault::deny);
 }
 
 TEST(CommandLine, UsageErrorsExitWithCode2) {

@@ -218,5 +218,32 @@ TEST(BrokerProcess, DataDirIsCreatedWithMode0700) {
   fs::remove_all(dir);
 }
 
+TEST(BrokerProcess, DataDirPolicyIsLoadedAtStartup) {
+  const auto dir = temp_dir();
+  BrokerProcess broker({"--listen", "mqtt://127.0.0.1:0", "--data-dir", (dir / "data").string()});
+  ASSERT_TRUE(broker.read_line().starts_with("listening on"));
+  EXPECT_TRUE(fs::exists(dir / "data" / "arkmq.db"));
+  broker.signal(SIGTERM);
+  EXPECT_EQ(broker.wait_exit(), 0);
+  EXPECT_NE(broker.stderr_text().find("policy reloaded: generation 1, 0 rules, 0 users"),
+            std::string::npos)
+      << broker.stderr_text();
+  fs::remove_all(dir);
+}
+
+TEST(BrokerProcess, ConfigDatabaseThatIsNotADatabaseIsAConfigError) {
+  const auto dir = temp_dir();
+  fs::create_directories(dir / "data");
+  {
+    std::ofstream garbage(dir / "data" / "arkmq.db", std::ios::binary);
+    garbage << std::string(8192, 'x');
+  }
+  BrokerProcess broker({"--listen", "mqtt://127.0.0.1:0", "--data-dir", (dir / "data").string()});
+  EXPECT_EQ(broker.wait_exit(), 2);
+  EXPECT_NE(broker.stderr_text().find("arkmq-broker: config error: "), std::string::npos)
+      << broker.stderr_text();
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace arkmq::app

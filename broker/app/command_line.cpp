@@ -26,8 +26,10 @@ std::optional<int> parse_command_line(int argc, const char* const* argv, Command
                  "file's listeners");
   app.add_option("--data-dir", data_dir, "Data directory (created with mode 0700)");
   app.add_flag("--allow-anonymous", out.allow_anonymous, "Accept clients without credentials");
-  app.add_option("--acl-default", acl_default, "Decision when no ACL rule matches")
-      ->check(CLI::IsMember({"allow", "deny"}));
+  app.add_option("--acl-default", acl_default,
+                 "Decision when no ACL rule matches (default deny); the last one given wins")
+      ->check(CLI::IsMember({"allow", "deny"}))
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   auto* cert = app.add_option("--tls-cert", tls_cert, "Server certificate chain (PEM) for mqtts://");
   auto* key = app.add_option("--tls-key", tls_key, "Server private key (PEM) for mqtts://");
   app.add_option("--tls-ca", tls_ca, "CA (PEM) that verifies client certificates");

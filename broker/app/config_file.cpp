@@ -107,6 +107,14 @@ FileListener read_listener(const Reader& reader, const toml::node& node) {
        [&](const toml::node& value) {
          out.require_client_cert = reader.boolean(value, "require_client_cert");
        }},
+      {"allow_anonymous",
+       [&](const toml::node& value) {
+         out.allow_anonymous = reader.boolean(value, "allow_anonymous");
+       }},
+      {"require_password",
+       [&](const toml::node& value) {
+         out.require_password = reader.boolean(value, "require_password");
+       }},
       {"tls_identity",
        [&](const toml::node& value) {
          const auto identity = parse_tls_identity(reader.string(value, "tls_identity"));
@@ -209,6 +217,10 @@ FileConfig read_config(const toml::table& root, const Reader& reader) {
          out.log_level = level;
        }},
       {"data_dir", [&](const toml::node& value) { out.data_dir = reader.string(value, "data_dir"); }},
+      {"client_id_pattern",
+       [&](const toml::node& value) {
+         out.client_id_pattern = reader.string(value, "client_id_pattern");
+       }},
       {"workers",
        [&](const toml::node& value) { out.workers = reader.integer<std::size_t>(value, "workers", 0, 1024); }},
       {"listener",

@@ -1,11 +1,15 @@
-// arkmq-broker: loads the configuration, wires core::Broker to the net::Server, prints one
-// "listening on URL" line per listener, and runs until SIGINT/SIGTERM (graceful stop, exit 0).
-// Exit codes: 0 normal stop, 1 runtime failure (e.g. a port in use), 2 configuration error.
+// arkmq-broker: loads the configuration, wires core::Broker to the net::Server and the identity
+// and access policy (acl::Authority, loaded from <data_dir>/arkmq.db and kept current by the
+// PolicyWatcher), prints one "listening on URL" line per listener, and runs until SIGINT/SIGTERM
+// (graceful stop, exit 0).
+// Exit codes: 0 normal stop, 1 runtime failure (e.g. a port in use), 2 configuration error
+// (including a configuration database that cannot be opened, migrated or loaded).
 #include <sys/stat.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include <asio/io_context.hpp>
 #include <asio/signal_set.hpp>
@@ -13,10 +17,13 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "acl/authority.hpp"
+#include "broker/app/acl_policy.hpp"
 #include "broker/app/app_config.hpp"
 #include "broker/app/core_handler.hpp"
-#include "broker/core/default_policy.hpp"
+#include "broker/app/policy_watcher.hpp"
 #include "broker/net/server.hpp"
+#include "storage/config_store.hpp"
 
 namespace {
 
@@ -44,13 +51,59 @@ net::ServerOptions server_options(const app::AppConfig& config,
                                   std::shared_ptr<spdlog::logger> log) {
   net::ServerOptions options;
   for (const auto& listener : config.listeners) {
-    options.listeners.push_back({listener.url, listener.tls});
+    options.listeners.push_back({listener.url, listener.tls, listener.policy});
   }
   options.workers = config.workers;
   // The core drops QoS 0 past max_link_buffer_bytes; far beyond that the peer is not reading.
   options.limits.max_queued_bytes = 4 * config.broker.max_link_buffer_bytes;
   options.log = std::move(log);
   return options;
+}
+
+// The configuration database of `data_dir`, opened (and migrated) for the broker's own use.
+std::optional<storage::ConfigStore> open_config_store(const std::string& data_dir) {
+  if (data_dir.empty()) {
+    return std::nullopt;
+  }
+  auto store = storage::ConfigStore::open(storage::config_db_path(data_dir),
+                                          storage::ConfigStore::Mode::read_write);
+  if (!store) {
+    throw app::ConfigError(store.error().message);
+  }
+  // The first check only records the store's version; changes committed from here on are seen
+  // by the watcher (one committed before the first load is simply loaded twice).
+  (void)store->changed_since_last_check();
+  return std::move(*store);
+}
+
+acl::AuthoritySettings authority_settings(const app::AppConfig& config) {
+  acl::AuthoritySettings settings;
+  settings.default_effect =
+      config.broker.acl_default == core::AclDefault::allow ? acl::Effect::allow : acl::Effect::deny;
+  settings.client_id_pattern = config.client_id_pattern;
+  return settings;
+}
+
+// The policy of a broker without a data directory: no users and no stored rules, so only
+// certificate and anonymous principals under acl_default. With acl_default "allow" (an
+// explicitly open broker, as before issue 3) clients may also read $SYS, which the ACL otherwise
+// grants only through rules that name it and which such a broker has no way to store.
+acl::PolicyData storeless_policy(const app::AppConfig& config) {
+  acl::PolicyData data;
+  if (config.broker.acl_default != core::AclDefault::allow) {
+    return data;
+  }
+  for (const acl::Subject subject : {acl::Subject::anyone, acl::Subject::anonymous}) {
+    acl::Rule rule;
+    rule.subject = subject;
+    rule.actions = static_cast<acl::ActionSet>(acl::Action::subscribe) |
+                   static_cast<acl::ActionSet>(acl::Action::receive);
+    rule.topic = "$SYS/#";
+    rule.effect = acl::Effect::allow;
+    rule.origin = "built in: acl_default allow without a data_dir";
+    data.rules.push_back(std::move(rule));
+  }
+  return data;
 }
 
 void schedule_tick(asio::steady_timer& timer, core::Broker& broker) {
@@ -69,14 +122,29 @@ int run(const app::AppConfig& config) {
   spdlog::set_default_logger(log);
 
   prepare_data_dir(config.data_dir);
+  std::optional<storage::ConfigStore> store = open_config_store(config.data_dir);
 
-  core::Broker broker(config.broker,
-                      std::make_shared<core::DefaultAuthenticator>(config.broker.allow_anonymous),
-                      std::make_shared<core::DefaultAuthorizer>(config.broker.acl_default));
+  auto authority = std::make_shared<acl::Authority>(authority_settings(config));
+  auto policy = std::make_shared<app::AclPolicy>(authority);
+  core::Broker broker(config.broker, policy, policy);
   net::Server server(server_options(config, log), app::core_handler_factory(broker));
 
-  // Signals are caught by the main thread's io_context, which also drives the broker's timer.
+  // Signals are caught by the main thread's io_context, which also drives the broker's timer
+  // and the policy watcher (the store's SQLite connection stays on this thread).
   asio::io_context main_context{1};
+  std::optional<app::PolicyWatcher> watcher;
+  if (store) {
+    watcher.emplace(app::PolicyWatcher::Params{main_context, *store, *authority, broker});
+    if (auto error = watcher->reload(); !error.empty()) {
+      throw app::ConfigError(error);  // the store's messages name the file
+    }
+  } else {
+    const acl::PolicyData data = storeless_policy(config);
+    if (auto updated = authority->update(data); !updated) {
+      throw app::ConfigError(updated.error());
+    }
+    log->info("{}", app::policy_reloaded_line(authority->generation(), data.rules.size(), 0));
+  }
   asio::signal_set signals(main_context, SIGINT, SIGTERM);
   signals.async_wait([&](std::error_code error, int signal) {
     if (!error) {
@@ -98,6 +166,9 @@ int run(const app::AppConfig& config) {
 
   asio::steady_timer tick(main_context);
   schedule_tick(tick, broker);
+  if (watcher) {
+    watcher->start();
+  }
   main_context.run();
 
   server.stop([&broker] { broker.shutdown(); });

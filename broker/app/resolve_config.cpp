@@ -16,14 +16,16 @@ void require_readable(const std::string& where, const char* what, const std::str
   }
 }
 
-ListenerConfig resolve_listener(const FileListener& listener, const CommandLine& flags) {
+ListenerConfig resolve_listener(const FileListener& listener, const CommandLine& flags,
+                                bool allow_anonymous) {
   const std::string where = listener.where.empty() ? "listener " + listener.url
                                                    : listener.where + ": listener " + listener.url;
   auto url = net::parse_listen_url(listener.url);
   if (!url) {
     throw ConfigError((listener.where.empty() ? "" : listener.where + ": ") + url.error());
   }
-  ListenerConfig out{listener.url, {}};
+  ListenerConfig out{listener.url, {}, {}};
+  out.policy.allow_anonymous = listener.allow_anonymous.value_or(allow_anonymous);
   const bool has_tls_keys = listener.tls_cert || listener.tls_key || listener.tls_ca ||
                             listener.tls_crl || listener.require_client_cert ||
                             listener.tls_identity || listener.tls_ciphers || listener.tls_ciphersuites;
@@ -31,8 +33,14 @@ ListenerConfig resolve_listener(const FileListener& listener, const CommandLine&
     if (has_tls_keys) {
       throw ConfigError(where + ": TLS settings on an mqtt:// listener (use mqtts://)");
     }
+    if (listener.require_password) {
+      // Without TLS there is no certificate, so every login is by password already.
+      throw ConfigError(where + ": require_password is for mqtts:// listeners (it asks certificate "
+                                "clients for a password too)");
+    }
     return out;
   }
+  out.policy.require_password = listener.require_password.value_or(false);
 
   auto& tls = out.tls;
   tls.cert_file = listener.tls_cert.value_or(flags.tls_cert.value_or(""));
@@ -82,6 +90,7 @@ AppConfig resolve_config(const CommandLine& flags, const std::optional<FileConfi
     out.log_level = file->log_level.value_or(out.log_level);
     out.data_dir = file->data_dir.value_or("");
     out.workers = file->workers.value_or(0);
+    out.client_id_pattern = file->client_id_pattern.value_or("");
   }
   if (flags.allow_anonymous) {
     out.broker.allow_anonymous = true;
@@ -112,7 +121,7 @@ AppConfig resolve_config(const CommandLine& flags, const std::optional<FileConfi
     listeners.push_back(std::move(listener));
   }
   for (const auto& listener : listeners) {
-    out.listeners.push_back(resolve_listener(listener, flags));
+    out.listeners.push_back(resolve_listener(listener, flags, out.broker.allow_anonymous));
   }
   return out;
 }

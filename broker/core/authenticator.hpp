@@ -16,11 +16,13 @@ struct Credentials {
   std::string_view client_id;
   std::optional<std::string_view> username;
   std::optional<std::string_view> password;  // never logged
+  bool client_id_assigned = false;           // the client sent none; the broker made it up
 };
 
 struct AuthResult {
   protocol::ReasonCode reason = protocol::ReasonCode::not_authorized;  // success when accepted
   std::string principal;  // empty for an anonymous client
+  std::string why;        // for the log and the audit journal; never a password
 };
 
 class Authenticator {

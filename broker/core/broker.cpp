@@ -50,6 +50,27 @@ void Broker::shutdown() {
   spdlog::info("broker shutting down: {} client connections closed", closed);
 }
 
+std::size_t Broker::disconnect_principal(std::string_view principal, protocol::ReasonCode reason) {
+  return disconnect_principal(principal, reason, Clock::now());
+}
+
+std::size_t Broker::disconnect_principal(std::string_view principal, protocol::ReasonCode reason,
+                                         Clock::time_point now) {
+  auto data = state_->lock();
+  const DeliveryContext context{*state_, now};
+  std::size_t closed = 0;
+  // Like a server-initiated DISCONNECT: the session is kept or ended per its expiry, the will
+  // fires (and is authorized again, so a removed user's will usually goes nowhere).
+  data->sessions.for_each([&](Session& session) {
+    if (!session.is_online() || session.principal() != principal) return;
+    spdlog::info("disconnecting client '{}' of principal '{}' ({})", session.client_id(),
+                 principal, protocol::to_string(reason));
+    disconnect_online(*data, session, reason, context);  // may destroy `session`
+    ++closed;
+  });
+  return closed;
+}
+
 BrokerStats Broker::stats() const {
   BrokerStats stats;
   const StatCounters& counters = state_->counters();

@@ -6,9 +6,11 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <string_view>
 
 #include "broker/core/authenticator.hpp"
 #include "broker/core/broker_config.hpp"
+#include "broker/protocol/reason_code.hpp"
 
 namespace arkmq::core {
 
@@ -43,6 +45,13 @@ class Broker {
   // Graceful shutdown: v5 clients get DISCONNECT 0x8B, every link is closed. Sessions and
   // retained messages stay as they are (persistence is the storage layer's job).
   void shutdown();
+
+  // Ends every online session of `principal` (empty: anonymous clients): v5 clients get
+  // DISCONNECT with `reason` first. Used when a user is removed. Returns how many were closed.
+  std::size_t disconnect_principal(std::string_view principal, protocol::ReasonCode reason);
+  // The same with the caller's clock (will delay and session expiry count from `now`).
+  std::size_t disconnect_principal(std::string_view principal, protocol::ReasonCode reason,
+                                   Clock::time_point now);
 
   BrokerStats stats() const;
   const BrokerConfig& config() const;

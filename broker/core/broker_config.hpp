@@ -13,7 +13,7 @@ enum class AclDefault { allow, deny };
 
 struct BrokerConfig {
   bool allow_anonymous = false;
-  AclDefault acl_default = AclDefault::allow;  // the decision when no rule matches
+  AclDefault acl_default = AclDefault::deny;  // the decision when no rule matches (issue 3)
 
   std::uint32_t max_packet_size = 1024 * 1024;     // both ways; announced in CONNACK
   std::uint16_t receive_maximum = 1024;            // inbound QoS 1/2 window announced in CONNACK

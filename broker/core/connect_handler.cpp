@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "broker/core/error_mapping.hpp"
+#include "broker/core/router.hpp"
 #include "broker/core/session_lifecycle.hpp"
 #include "broker/protocol/topic.hpp"
 
@@ -29,8 +30,12 @@ struct Grant {
   bool keep_alive_changed = false;
 };
 
-void refuse(ConnectionState& c, ReasonCode code, std::string_view why) {
-  spdlog::warn("connection refused: id='{}' peer={}: {} ({})", c.client_id, c.info.peer, why,
+// `why` goes to the log and (v5, when asked for) the Reason String; `detail` to the log only
+// (the authenticator's reason: the client is not told whether the user or the password was
+// wrong). Neither ever holds a password.
+void refuse(ConnectionState& c, ReasonCode code, std::string_view why, std::string_view detail = {}) {
+  spdlog::warn("connection refused: id='{}' peer={} listener={}: {}{}{} ({})", c.client_id,
+               c.info.peer, c.info.listener, why, detail.empty() ? "" : ": ", detail,
                protocol::to_string(code));
   const WireResponse response = wire_response(code, FailureStage::connect, c.version);
   if (response.kind == WireResponse::Kind::connack) {
@@ -96,6 +101,20 @@ void grant_keep_alive(const ConnectionState& c, const protocol::Connect& connect
   }
 }
 
+// Messages queued while the client was offline were authorized when they were routed; a rule
+// revoked since must not let them through now. (In-flight ones were already sent once and are
+// resent as the spec requires [MQTT-4.4.0-1].)
+void drop_unauthorized_queued(Session& session, const DeliveryContext& context) {
+  const std::size_t dropped = session.remove_queued_if([&](const Outbound& out) {
+    return !may_receive(context.state, session, out.message->topic);
+  });
+  if (dropped == 0) return;
+  StatCounters::add(context.state.counters().messages_dropped, dropped);
+  spdlog::info("dropped {} queued message(s) for client '{}' (principal '{}'): receive no longer "
+               "authorized",
+               dropped, session.client_id(), session.principal());
+}
+
 }  // namespace
 
 std::string response_information_for(std::string_view client_id) {
@@ -137,8 +156,10 @@ void handle_connect(ConnectionState& c, protocol::Connect&& connect) {
   }
 
   AuthResult auth = c.state.authenticator().authenticate(
-      c.info, Credentials{grant.client_id, connect.username, connect.password});
-  if (auth.reason != ReasonCode::success) return refuse(c, auth.reason, "authentication failed");
+      c.info, Credentials{grant.client_id, connect.username, connect.password, grant.assigned_id});
+  if (auth.reason != ReasonCode::success) {
+    return refuse(c, auth.reason, "authentication failed", auth.why);
+  }
   grant.principal = std::move(auth.principal);
   if (connect.will &&
       (connect.will->topic.front() == '$' ||
@@ -171,6 +192,12 @@ void handle_connect(ConnectionState& c, protocol::Connect&& connect) {
       return refuse(c, ReasonCode::server_unavailable, "server is shutting down");
     }
     Session* session = data->sessions.find(grant.client_id);
+    // A client id belongs to the principal whose session holds it (online or offline): another
+    // principal may neither take it over nor end it with clean start. Anonymous clients share
+    // the empty principal, so their sessions are open to anonymous clients only.
+    if (session != nullptr && session->principal() != grant.principal) {
+      return refuse(c, ReasonCode::not_authorized, "client id is in use by another principal");
+    }
     const bool takeover = session != nullptr && session->is_online();
     if (!takeover && c.config.max_connections != 0 &&
         data->clients_connected >= c.config.max_connections) {
@@ -199,13 +226,14 @@ void handle_connect(ConnectionState& c, protocol::Connect&& connect) {
     c.session_key = session->key();
     c.principal = grant.principal;
     // What the CONNECT asked for, not what was granted [MQTT-3.14.2-2].
-  c.session_expiry_zero = grant.requested_expiry == 0;
+    c.session_expiry_zero = grant.requested_expiry == 0;
     c.phase = Phase::connected;
     protocol::Connack connack{present, ReasonCode::success, {}};
     if (c.is_v5()) connack.properties = connack_properties(c, grant, connect);
     // CONNACK goes out before any redelivered PUBLISH: both are queued under this lock.
     connack_sent = c.send(connack);
     if (present && connack_sent) {
+      drop_unauthorized_queued(*session, context);
       resend_in_flight(*session, context);
       pump_queue(*session, context);
     }

@@ -10,13 +10,17 @@ DefaultAuthenticator::DefaultAuthenticator(bool allow_anonymous) : allow_anonymo
 AuthResult DefaultAuthenticator::authenticate(const ConnectionInfo& connection,
                                               const Credentials& credentials) {
   // No user store yet: a password can never be checked, so it is refused, never guessed.
-  if (credentials.password) return {ReasonCode::bad_user_name_or_password, {}};
-  if (connection.certificate_principal) {
-    return {ReasonCode::success, *connection.certificate_principal};
+  if (credentials.password) {
+    return {ReasonCode::bad_user_name_or_password, {}, "no user store: passwords are not accepted"};
   }
-  if (credentials.username) return {ReasonCode::bad_user_name_or_password, {}};
-  if (allow_anonymous_) return {ReasonCode::success, {}};
-  return {ReasonCode::not_authorized, {}};
+  if (connection.certificate_principal) {
+    return {ReasonCode::success, *connection.certificate_principal, "client certificate"};
+  }
+  if (credentials.username) {
+    return {ReasonCode::bad_user_name_or_password, {}, "no user store: user names are not accepted"};
+  }
+  if (allow_anonymous_) return {ReasonCode::success, {}, "anonymous"};
+  return {ReasonCode::not_authorized, {}, "no credentials and anonymous clients are not allowed"};
 }
 
 DefaultAuthorizer::DefaultAuthorizer(AclDefault default_decision) : default_(default_decision) {}

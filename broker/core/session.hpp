@@ -64,6 +64,11 @@ struct QueueLimits {
   std::size_t max_bytes = 0;
 };
 
+// Bytes a message costs against max_queued_bytes.
+inline std::size_t queue_cost(const Message& message) {
+  return message.topic.size() + message.payload.size();
+}
+
 class Session {
  public:
   Session(std::string client_id, SessionKey key);
@@ -116,6 +121,17 @@ class Session {
   Outbound pop_queued();
   // Drops queued messages whose expiry passed; returns how many [MQTT-3.3.2-5].
   std::size_t remove_expired(TimePoint now);
+  // Drops queued messages for which `drop(outbound)` is true; returns how many.
+  template <typename Predicate>
+  std::size_t remove_queued_if(Predicate drop) {
+    const std::size_t before = queue_.size();
+    std::erase_if(queue_, [&](const Outbound& o) {
+      const bool dropped = drop(o);
+      if (dropped) queued_bytes_ -= queue_cost(*o.message);
+      return dropped;
+    });
+    return before - queue_.size();
+  }
   std::size_t queued_count() const { return queue_.size(); }
   std::size_t queued_bytes() const { return queued_bytes_; }
 
@@ -139,10 +155,5 @@ class Session {
   std::size_t queued_bytes_ = 0;
   std::unordered_set<std::uint16_t> inbound_qos2_;
 };
-
-// Bytes a message costs against max_queued_bytes.
-inline std::size_t queue_cost(const Message& message) {
-  return message.topic.size() + message.payload.size();
-}
 
 }  // namespace arkmq::core

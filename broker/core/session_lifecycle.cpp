@@ -8,10 +8,18 @@
 
 namespace arkmq::core {
 
-void publish_will(BrokerData& data, const protocol::Will& will, const std::string& client_id,
+void publish_will(BrokerData& data, const protocol::Will& will, const WillOrigin& origin,
                   const DeliveryContext& context) {
-  spdlog::debug("publishing will of client {} to {}", client_id, will.topic);
-  publish_message(data, make_will_message(will, client_id, context.now), context);
+  // Checked at CONNECT too, but a will may fire long after (Will Delay, session expiry) and the
+  // rule or the user may be gone by then.
+  const AccessRequest request{origin.principal, origin.client_id, Action::publish, will.topic};
+  if (context.state.authorizer().authorize(request) != Decision::allow) {
+    spdlog::info("will of client '{}' (principal '{}') to {} dropped: publish not authorized",
+                 origin.client_id, origin.principal, will.topic);
+    return;
+  }
+  spdlog::debug("publishing will of client {} to {}", origin.client_id, will.topic);
+  publish_message(data, make_will_message(will, origin.client_id, context.now), context);
 }
 
 void end_session(BrokerData& data, Session& session, const DeliveryContext& context) {
@@ -19,7 +27,7 @@ void end_session(BrokerData& data, Session& session, const DeliveryContext& cont
   const std::string client_id = session.client_id();
   // A will still waiting for its delay goes out when the session ends [MQTT-3.1.3-9].
   for (const PendingWill& pending : data.wills.take(key)) {
-    publish_will(data, pending.will, pending.client_id, context);
+    publish_will(data, pending.will, {pending.client_id, pending.principal}, context);
   }
   if (session.is_online()) {
     session.unbind();
@@ -41,10 +49,11 @@ void detach_connection(BrokerData& data, Session& session, bool send_will,
   if (will && send_will) {
     const std::uint32_t delay = will->properties.will_delay_interval.value_or(0);
     if (delay == 0 || session.expiry_interval() == 0) {
-      publish_will(data, *will, session.client_id(), context);
+      publish_will(data, *will, {session.client_id(), session.principal()}, context);
     } else {
       data.wills.schedule(PendingWill{session.key(), session.client_id(), std::move(*will),
-                                      context.now + std::chrono::seconds(delay)});
+                                      context.now + std::chrono::seconds(delay),
+                                      session.principal()});
     }
   }
   if (session.expiry_interval() == 0) {
@@ -55,16 +64,24 @@ void detach_connection(BrokerData& data, Session& session, bool send_will,
 }
 
 void take_over(BrokerData& data, Session& session, const DeliveryContext& context) {
-  if (const SessionBinding* old = session.binding()) {
-    // send_control sends no DISCONNECT to v3.1.1 clients.
-    send_control(ControlTarget{*old->link, old->version, {old->max_packet_size, true}},
-                 protocol::Disconnect{protocol::ReasonCode::session_taken_over, {}},
-                 context.state.counters());
-    // on_transport_closed of the old connection arrives later, on its own thread, and finds
-    // the session no longer bound to it.
-    old->link->close();
+  if (session.is_online()) {
     spdlog::info("session of client {} taken over by a new connection", session.client_id());
+    disconnect_online(data, session, protocol::ReasonCode::session_taken_over, context);
+    return;
   }
+  detach_connection(data, session, true, context);
+}
+
+void disconnect_online(BrokerData& data, Session& session, protocol::ReasonCode reason,
+                       const DeliveryContext& context) {
+  const SessionBinding* old = session.binding();
+  if (old == nullptr) return;
+  // send_control sends no DISCONNECT to v3.1.1 clients.
+  send_control(ControlTarget{*old->link, old->version, {old->max_packet_size, true}},
+               protocol::Disconnect{reason, {}}, context.state.counters());
+  // on_transport_closed of the old connection arrives later, on its own thread, and finds
+  // the session no longer bound to it.
+  old->link->close();
   detach_connection(data, session, true, context);
 }
 
@@ -78,7 +95,7 @@ void expire_sessions_and_wills(BrokerData& data, const DeliveryContext& context)
     session.remove_expired(context.now);
   });
   for (const PendingWill& pending : data.wills.take_due(context.now)) {
-    publish_will(data, pending.will, pending.client_id, context);
+    publish_will(data, pending.will, {pending.client_id, pending.principal}, context);
   }
 }
 

@@ -8,8 +8,15 @@
 
 namespace arkmq::core {
 
-// Publishes a will now (retain + route), as coming from `client_id`.
-void publish_will(BrokerData& data, const protocol::Will& will, const std::string& client_id,
+// A will about to be published, with who it comes from.
+struct WillOrigin {
+  const std::string& client_id;  // the origin of the message (No Local)
+  const std::string& principal;  // asked again: a rule may have changed since CONNECT
+};
+
+// Publishes a will now (retain + route) when the Authorizer still allows `publish` for the
+// origin's principal; a denied will is dropped and logged.
+void publish_will(BrokerData& data, const protocol::Will& will, const WillOrigin& origin,
                   const DeliveryContext& context);
 
 // Ends `session` now: its pending will is published, its subscriptions and state discarded.
@@ -25,6 +32,13 @@ void detach_connection(BrokerData& data, Session& session, bool send_will,
 // Another connection claims the client id: the old one gets DISCONNECT 0x8E (v5), is closed and
 // detached as if its network connection was lost (its will follows the usual rules).
 void take_over(BrokerData& data, Session& session, const DeliveryContext& context);
+
+// The server ends the online connection of `session`: DISCONNECT with `reason` (v5), close, and
+// detach as if the network connection was lost (will and session expiry follow the usual rules;
+// the old connection's later packets find the session no longer bound to it). `session` may be
+// destroyed. No-op for an offline session.
+void disconnect_online(BrokerData& data, Session& session, protocol::ReasonCode reason,
+                       const DeliveryContext& context);
 
 // Housekeeping for Broker::tick: expired offline sessions, due wills, expired queued messages.
 void expire_sessions_and_wills(BrokerData& data, const DeliveryContext& context);

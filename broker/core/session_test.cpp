@@ -69,9 +69,9 @@ TEST(Session, ExpiredQueuedMessagesAreRemoved) {
 TEST(WillScheduler, DueWillsComeOutOldestFirstAndCancelRemoves) {
   WillScheduler wills;
   const TimePoint now{};
-  wills.schedule(PendingWill{1, "a", {}, now + 20s});
-  wills.schedule(PendingWill{2, "b", {}, now + 10s});
-  wills.schedule(PendingWill{3, "c", {}, now + 30s});
+  wills.schedule(PendingWill{1, "a", {}, now + 20s, {}});
+  wills.schedule(PendingWill{2, "b", {}, now + 10s, {}});
+  wills.schedule(PendingWill{3, "c", {}, now + 30s, {}});
   EXPECT_TRUE(wills.cancel(3));
   EXPECT_FALSE(wills.cancel(3));
   EXPECT_TRUE(wills.take_due(now + 5s).empty());
@@ -84,8 +84,8 @@ TEST(WillScheduler, DueWillsComeOutOldestFirstAndCancelRemoves) {
 
 TEST(WillScheduler, TakeReturnsTheSessionsWillOnly) {
   WillScheduler wills;
-  wills.schedule(PendingWill{1, "a", {}, TimePoint{}});
-  wills.schedule(PendingWill{2, "b", {}, TimePoint{}});
+  wills.schedule(PendingWill{1, "a", {}, TimePoint{}, {}});
+  wills.schedule(PendingWill{2, "b", {}, TimePoint{}, {}});
   const auto taken = wills.take(2);
   ASSERT_EQ(taken.size(), 1U);
   EXPECT_EQ(taken[0].client_id, "b");

@@ -22,7 +22,7 @@ class MemberDenyingPolicy final : public Authenticator, public Authorizer {
   explicit MemberDenyingPolicy(std::string denied_client) : denied_(std::move(denied_client)) {}
 
   AuthResult authenticate(const ConnectionInfo&, const Credentials&) override {
-    return {ReasonCode::success, "tester"};
+    return {ReasonCode::success, "tester", {}};
   }
   Decision authorize(const AccessRequest& request) override {
     if (request.action != Action::receive) return Decision::allow;

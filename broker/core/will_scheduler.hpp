@@ -17,6 +17,7 @@ struct PendingWill {
   std::string client_id;  // the origin of the will message (No Local)
   protocol::Will will;
   std::chrono::steady_clock::time_point fire_at;
+  std::string principal;  // the session's; the will is authorized again when it fires
 };
 
 class WillScheduler {

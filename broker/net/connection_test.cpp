@@ -16,7 +16,7 @@ using namespace std::chrono_literals;
 
 ServerOptions plain_options() {
   ServerOptions options;
-  options.listeners.push_back({"mqtt://127.0.0.1:0", {}});
+  options.listeners.push_back({"mqtt://127.0.0.1:0", {}, {}});
   options.workers = 2;
   return options;
 }
@@ -44,6 +44,27 @@ TEST(Connection, EchoesBytesThroughTheHandlerOverTcp) {
   EXPECT_FALSE(infos[0].tls);
   EXPECT_TRUE(infos[0].peer.starts_with("127.0.0.1:")) << infos[0].peer;
   EXPECT_FALSE(infos[0].certificate_principal);
+}
+
+TEST(Connection, ListenerPolicyReachesTheConnectionInfo) {
+  Recorder recorder;
+  ServerOptions options;
+  options.listeners.push_back({"mqtt://127.0.0.1:0", {}, core::ListenerPolicy{true, false}});
+  options.listeners.push_back({"mqtt://127.0.0.1:0", {}, core::ListenerPolicy{false, false}});
+  options.workers = 1;
+  Server server(options, recording_factory(recorder));
+  ASSERT_TRUE(server.start());
+  for (const int which : {0, 1}) {
+    TcpClient client;
+    ASSERT_TRUE(client.connect(port_of(server.bound_urls().at(static_cast<std::size_t>(which)))));
+    ASSERT_TRUE(client.write(bytes_of("hi")));
+    EXPECT_EQ(client.read(2), bytes_of("hi"));
+  }
+  const auto infos = recorder.infos();
+  ASSERT_EQ(infos.size(), 2U);
+  EXPECT_TRUE(infos[0].policy.allow_anonymous);
+  EXPECT_FALSE(infos[1].policy.allow_anonymous);
+  EXPECT_FALSE(infos[0].policy.require_password);
 }
 
 TEST(Connection, ManySendsAreCoalescedIntoFewerWrites) {
@@ -181,7 +202,7 @@ TEST(Server, StartFailsWithAClearErrorWhenThePortIsTaken) {
   Server first(plain_options(), recording_factory(recorder));
   ASSERT_TRUE(first.start());
   ServerOptions options;
-  options.listeners.push_back({first.bound_urls().at(0), {}});
+  options.listeners.push_back({first.bound_urls().at(0), {}, {}});
   options.workers = 1;
   Server second(options, recording_factory(recorder));
   auto started = second.start();
@@ -192,7 +213,7 @@ TEST(Server, StartFailsWithAClearErrorWhenThePortIsTaken) {
 TEST(Server, BindsEachListenerAndReportsItsUrl) {
   Recorder recorder;
   auto options = plain_options();
-  options.listeners.push_back({"mqtt://127.0.0.1:0", {}});
+  options.listeners.push_back({"mqtt://127.0.0.1:0", {}, {}});
   Server server(options, recording_factory(recorder));
   ASSERT_TRUE(server.start());
   const auto urls = server.bound_urls();

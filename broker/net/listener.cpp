@@ -52,18 +52,18 @@ tl::expected<std::unique_ptr<Listener>, std::string> Listener::open(const Listen
   url->port = acceptor.local_endpoint(error).port();
   auto bound = url->to_string();
   return std::unique_ptr<Listener>(new Listener(std::move(params), std::move(acceptor),
-                                                std::move(bound), std::move(tls),
-                                                options.tls.identity));
+                                                std::move(bound), std::move(tls), options));
 }
 
 Listener::Listener(Params params, asio::ip::tcp::acceptor acceptor, std::string bound_url,
-                   std::shared_ptr<asio::ssl::context> tls, TlsIdentity identity)
+                   std::shared_ptr<asio::ssl::context> tls, const ListenerOptions& options)
     : params_(std::move(params)),
       acceptor_(std::move(acceptor)),
       retry_timer_(params_.accept_context),
       bound_url_(std::move(bound_url)),
       tls_(std::move(tls)),
-      identity_(identity) {}
+      identity_(options.tls.identity),
+      policy_(options.policy) {}
 
 void Listener::start() {
   asio::post(params_.accept_context, [this] { accept_next(); });
@@ -108,16 +108,19 @@ void Listener::on_accept(std::error_code error, TcpSocket socket, Worker& worker
   // what it needs, so it does not depend on this listener still existing.
   Connection::Params connection{worker, params_.limits, params_.log, tls_};
   asio::post(worker.context(), [connection, factory = &params_.factory, url = bound_url_,
-                                identity = identity_, timeout = params_.handshake_timeout,
+                                identity = identity_, policy = policy_,
+                                timeout = params_.handshake_timeout,
                                 socket = std::move(socket)]() mutable {
     if (connection.tls_context) {
       auto handshake = std::make_shared<TlsHandshake>(
-          TlsHandshake::Params{connection, *factory, url, identity, timeout}, std::move(socket));
+          TlsHandshake::Params{connection, *factory, url, identity, timeout, policy},
+          std::move(socket));
       handshake->start();
       return;
     }
     core::ConnectionInfo info;
     info.listener = url;
+    info.policy = policy;
     auto created = std::make_shared<Connection>(connection, std::move(socket));
     created->start(*factory, std::move(info));
   });

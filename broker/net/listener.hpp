@@ -13,6 +13,7 @@
 #include <spdlog/logger.h>
 #include <tl/expected.hpp>
 
+#include "broker/core/connection_info.hpp"
 #include "broker/net/connection.hpp"
 #include "broker/net/connection_handler.hpp"
 #include "broker/net/tls_settings.hpp"
@@ -24,6 +25,7 @@ class WorkerPool;
 struct ListenerOptions {
   std::string url;   // mqtt://HOST:PORT or mqtts://HOST:PORT; port 0 binds a free port
   TlsSettings tls;   // used by mqtts:// only
+  core::ListenerPolicy policy;  // copied into every ConnectionInfo of this listener
 };
 
 class Listener {
@@ -52,7 +54,7 @@ class Listener {
 
  private:
   Listener(Params params, asio::ip::tcp::acceptor acceptor, std::string bound_url,
-           std::shared_ptr<asio::ssl::context> tls, TlsIdentity identity);
+           std::shared_ptr<asio::ssl::context> tls, const ListenerOptions& options);
   void accept_next();
   void on_accept(std::error_code error, TcpSocket socket, Worker& worker);
 
@@ -62,6 +64,7 @@ class Listener {
   std::string bound_url_;
   std::shared_ptr<asio::ssl::context> tls_;  // null for mqtt://
   TlsIdentity identity_;
+  core::ListenerPolicy policy_;
   bool closed_ = false;
 };
 

@@ -62,6 +62,7 @@ void TlsHandshake::on_handshake(std::error_code error) {
   core::ConnectionInfo info;
   info.listener = params_.listener;
   info.tls = true;
+  info.policy = params_.policy;
   info.certificate_principal =
       verified_certificate_principal(stream_.native_handle(), params_.identity);
   log.debug("TLS connection from {} on {} ({}, principal '{}')", peer_, params_.listener,

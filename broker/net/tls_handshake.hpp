@@ -10,6 +10,7 @@
 #include <asio/ssl/stream.hpp>
 #include <asio/steady_timer.hpp>
 
+#include "broker/core/connection_info.hpp"
 #include "broker/net/connection.hpp"
 #include "broker/net/tls_settings.hpp"
 
@@ -23,6 +24,7 @@ class TlsHandshake final : public std::enable_shared_from_this<TlsHandshake> {
     std::string listener;               // bound URL, for ConnectionInfo and logs
     TlsIdentity identity = TlsIdentity::cn;
     std::chrono::milliseconds timeout{10000};
+    core::ListenerPolicy policy;        // the listener's, for ConnectionInfo
   };
 
   TlsHandshake(Params params, TcpSocket socket);

@@ -29,9 +29,10 @@ class TlsListener : public ::testing::Test {
   }
 
   // Starts a one-listener TLS server; returns its port.
-  std::uint16_t start(TlsSettings tls, std::chrono::milliseconds handshake_timeout = 10s) {
+  std::uint16_t start(TlsSettings tls, std::chrono::milliseconds handshake_timeout = 10s,
+                      core::ListenerPolicy policy = {}) {
     ServerOptions options;
-    options.listeners.push_back({"mqtts://127.0.0.1:0", std::move(tls)});
+    options.listeners.push_back({"mqtts://127.0.0.1:0", std::move(tls), policy});
     options.workers = 1;
     options.handshake_timeout = handshake_timeout;
     server_ = std::make_unique<Server>(options, recording_factory(recorder_));
@@ -89,6 +90,15 @@ TEST_F(TlsListener, AcceptsTls12) {
   EXPECT_TRUE(info->tls);
   EXPECT_TRUE(info->listener.starts_with("mqtts://127.0.0.1:"));
   EXPECT_FALSE(info->certificate_principal);
+}
+
+TEST_F(TlsListener, ListenerPolicyReachesTheConnectionInfo) {
+  const auto port = start(settings(ClientCertMode::none), 10s, core::ListenerPolicy{true, true});
+  TlsClient tls_client(client());
+  auto info = connect_and_echo(tls_client, port);
+  ASSERT_TRUE(info);
+  EXPECT_TRUE(info->policy.allow_anonymous);
+  EXPECT_TRUE(info->policy.require_password);
 }
 
 TEST_F(TlsListener, AcceptsTls13) {

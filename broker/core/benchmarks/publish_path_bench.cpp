@@ -36,7 +36,7 @@ protocol::Bytes encode(const protocol::Packet& packet) {
 Peer connect(Broker& broker, const std::string& client_id, Clock::time_point now) {
   Peer peer;
   peer.connection = std::make_unique<ClientConnection>(
-      broker, ConnectionInfo{"127.0.0.1:5000", "mqtt://127.0.0.1:1883", false, std::nullopt},
+      broker, ConnectionInfo{"127.0.0.1:5000", "mqtt://127.0.0.1:1883", false, std::nullopt, {}},
       peer.link, now);
   protocol::Connect packet;
   packet.client_id = client_id;

@@ -5,13 +5,17 @@
 
 namespace arkmq::core::test {
 
-AuthResult ScriptedPolicy::authenticate(const ConnectionInfo&, const Credentials&) {
-  return {auth_reason, principal};
+AuthResult ScriptedPolicy::authenticate(const ConnectionInfo&, const Credentials& credentials) {
+  last_client_id = credentials.client_id;
+  last_client_id_assigned = credentials.client_id_assigned;
+  return {auth_reason, principal, why};
 }
 
 Decision ScriptedPolicy::authorize(const AccessRequest& request) {
   requests_seen.push_back(request);
   seen_topics.emplace_back(request.topic);
+  seen_principals.emplace_back(request.principal);
+  seen_client_ids.emplace_back(request.client_id);
   for (const auto& [action, topic] : denied) {
     if (action == request.action && topic == request.topic) return Decision::deny;
   }
@@ -23,7 +27,7 @@ TestClient::TestClient(Broker& broker, ProtocolVersion version, Clock::time_poin
       now_(now),
       link_(std::make_shared<FakeLink>()),
       connection_(std::make_unique<ClientConnection>(
-          broker, ConnectionInfo{"127.0.0.1:5000", "mqtt://127.0.0.1:1883", false, std::nullopt},
+          broker, ConnectionInfo{"127.0.0.1:5000", "mqtt://127.0.0.1:1883", false, std::nullopt, {}},
           link_, now)) {}
 
 void TestClient::send(const protocol::Packet& packet) {

@@ -32,10 +32,16 @@ class ScriptedPolicy final : public Authenticator, public Authorizer {
 
   ReasonCode auth_reason = ReasonCode::success;
   std::string principal = "tester";
+  std::string why;  // AuthResult::why
+  // What the last authenticate() call was given (copied: Credentials holds views).
+  std::string last_client_id;
+  bool last_client_id_assigned = false;
   // Denies requests whose action and topic match one of these.
   std::vector<std::pair<Action, std::string>> denied;
   std::vector<AccessRequest> requests_seen;  // topics copied into `seen_topics`
   std::vector<std::string> seen_topics;
+  std::vector<std::string> seen_principals;  // copies: the request's views may dangle later
+  std::vector<std::string> seen_client_ids;
 };
 
 class TestClient {

@@ -1,0 +1,61 @@
+// What the core reports as it happens: logins, disconnects, subscriptions, publishes and ACL
+// denials, for the audit journal (and later metrics). Called on worker threads, sometimes under
+// the broker lock: implementations copy what they need into a queue and return at once; they
+// never block and never call back into the Broker. Every method has an empty default.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+
+#include "broker/core/connection_info.hpp"
+#include "broker/protocol/reason_code.hpp"
+
+namespace arkmq::core {
+
+// Who an event is about. `connection` is null for a session that is offline (a will firing
+// after the client left, a receive denial for a queued delivery).
+struct ClientIdentity {
+  std::string_view client_id;
+  std::string_view principal;  // empty: anonymous, or not authenticated yet
+  const ConnectionInfo* connection = nullptr;
+};
+
+enum class DisconnectInitiator { client, broker, transport };
+enum class DeniedAction { publish, subscribe, receive, will };
+
+struct PublishFacts {
+  std::string_view topic;
+  std::uint8_t qos = 0;
+  bool retain = false;
+  std::span<const std::uint8_t> payload;  // valid only during the call
+};
+
+class BrokerEvents {
+ public:
+  virtual ~BrokerEvents() = default;
+
+  // A transport connection (after its TLS handshake) reached the core; no MQTT byte yet.
+  virtual void connection_accepted(const ConnectionInfo& /*connection*/) {}
+  // A CONNECT was answered. `result` is success or the CONNACK reason; `username` as sent (never
+  // the password); `why` is the authenticator's explanation.
+  virtual void login(const ClientIdentity& /*who*/, std::optional<std::string_view> /*username*/,
+                     protocol::ReasonCode /*result*/, std::string_view /*why*/) {}
+  // A connected client's connection ended (not called for refused CONNECTs).
+  virtual void disconnected(const ClientIdentity& /*who*/, protocol::ReasonCode /*reason*/,
+                            DisconnectInitiator /*by*/, std::string_view /*why*/) {}
+  // One event per filter of a SUBSCRIBE / UNSUBSCRIBE with its result code.
+  virtual void subscribed(const ClientIdentity& /*who*/, std::string_view /*filter*/,
+                          protocol::ReasonCode /*result*/) {}
+  virtual void unsubscribed(const ClientIdentity& /*who*/, std::string_view /*filter*/,
+                            protocol::ReasonCode /*result*/) {}
+  // A PUBLISH the broker accepted and routed.
+  virtual void published(const ClientIdentity& /*who*/, const PublishFacts& /*message*/) {}
+  // The authorizer said no: a publish, a subscription, a delivery or a will.
+  virtual void denied(const ClientIdentity& /*who*/, DeniedAction /*action*/,
+                      std::string_view /*topic*/, const PublishFacts* /*message*/) {}
+};
+
+}  // namespace arkmq::core
