@@ -98,21 +98,34 @@ void BrokerProcess::fail(const std::string& what) {
 void BrokerProcess::start_arkmq() {
   const std::string binary = arkmq_broker_path();
   if (binary.empty()) throw std::runtime_error("arkmq-broker was not built");
-  std::vector<std::string> argv{binary, "--data-dir", dir_.file("data"), "--log-level",
-                                options_.log_level};
+  std::vector<std::string> argv{binary, "--log-level", options_.log_level};
+  if (options_.with_data_dir) {
+    data_dir_ = dir_.file("data");
+    argv.insert(argv.end(), {"--data-dir", data_dir_});
+  }
+  if (!options_.acl_default.empty()) argv.insert(argv.end(), {"--acl-default", options_.acl_default});
   std::string config = options_.arkmq_config;  // top-level keys first: TOML tables end them
-  const bool crl = options_.tls && !options_.tls_files.crl.empty();
-  if (crl) {
-    // A CRL is a per-listener setting of the file ([[listener]] tls_crl), and --listen would
-    // replace the file's listeners, so with a CRL all listeners are described in the file.
+  const auto flag = [](bool value) { return std::string(value ? "true" : "false"); };
+  // A CRL, require_password and a listener's own allow_anonymous are per-listener settings of
+  // the file ([[listener]]), and --listen would replace the file's listeners, so with any of
+  // them all listeners are described in the file.
+  const bool file_listeners =
+      options_.tls && (!options_.tls_files.crl.empty() || options_.require_password ||
+                       options_.tls_allow_anonymous.has_value());
+  if (file_listeners) {
     if (options_.tcp) config += "\n[[listener]]\nurl = \"mqtt://127.0.0.1:0\"\n";
     config += "\n[[listener]]\nurl = \"mqtts://127.0.0.1:0\"\n";
     config += "tls_cert = \"" + options_.tls_files.cert + "\"\n";
     config += "tls_key = \"" + options_.tls_files.key + "\"\n";
     config += "tls_ca = \"" + options_.tls_files.ca + "\"\n";
-    config += "tls_crl = \"" + options_.tls_files.crl + "\"\n";
-    config += std::string("require_client_cert = ") +
-              (options_.require_client_cert ? "true" : "false") + "\n";
+    if (!options_.tls_files.crl.empty()) {
+      config += "tls_crl = \"" + options_.tls_files.crl + "\"\n";
+    }
+    config += "require_client_cert = " + flag(options_.require_client_cert) + "\n";
+    config += "require_password = " + flag(options_.require_password) + "\n";
+    if (options_.tls_allow_anonymous) {
+      config += "allow_anonymous = " + flag(*options_.tls_allow_anonymous) + "\n";
+    }
   } else {
     if (options_.tcp) argv.insert(argv.end(), {"--listen", "mqtt://127.0.0.1:0"});
     if (options_.tls) {

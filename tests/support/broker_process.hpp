@@ -34,6 +34,18 @@ struct BrokerOptions {
   TlsFiles tls_files;
   bool require_client_cert = false;
   bool allow_anonymous = true;
+  // arkmq only: --acl-default. "allow" keeps the open policy the tests before issue 3 assume
+  // (arkmq's own default is deny); "" leaves the broker's default.
+  std::string acl_default = "allow";
+  // arkmq only: --data-dir <dir>/data, where the broker keeps arkmq.db (users, rules) and
+  // arkmqctl edits it. Off: no data directory (no user store, certificate/anonymous only).
+  bool with_data_dir = false;
+  // arkmq only: the mqtts:// listener refuses a certificate without a password
+  // ([[listener]] require_password); the listeners are then described in the config file.
+  bool require_password = false;
+  // arkmq only: the mqtts:// listener's own allow_anonymous ([[listener]] allow_anonymous);
+  // unset: the top-level setting (allow_anonymous above).
+  std::optional<bool> tls_allow_anonymous;
   std::string log_level = "debug";
   std::vector<std::string> extra_args;  // appended to arkmq-broker's command line only
   std::string arkmq_config;             // top-level TOML keys; written to a file, passed with -c
@@ -55,6 +67,8 @@ class BrokerProcess {
   std::string tcp_uri() const;  // Paho form: tcp://127.0.0.1:PORT
   std::string ssl_uri() const;  // Paho form: ssl://127.0.0.1:PORT
   const std::string& dir() const { return dir_.path(); }
+  // The broker's --data-dir (<dir>/data) with BrokerOptions::with_data_dir; "" otherwise.
+  const std::string& data_dir() const { return data_dir_; }
   const std::string& log_path() const { return log_path_; }
   std::string log_text() const;  // everything the broker wrote (stdout and stderr)
   // True once the broker's output contains `needle`.
@@ -76,6 +90,7 @@ class BrokerProcess {
   BrokerOptions options_;
   TempDir dir_;
   std::string log_path_;  // stdout and stderr, interleaved as written
+  std::string data_dir_;
   std::unique_ptr<ChildProcess> process_;
   std::uint16_t tcp_port_ = 0;
   std::uint16_t tls_port_ = 0;
