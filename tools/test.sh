@@ -9,12 +9,16 @@ cmake --preset release >/dev/null
 cmake --build --preset release -j"$jobs"
 ctest --preset release -j"$jobs"
 
-# The codec and the core again under AddressSanitizer + UndefinedBehaviorSanitizer: cheap to
-# build, and they hold the parsers and the session logic. (`ctest --preset asan` runs everything.)
+# The codec, the core, the policy engine and storage again under AddressSanitizer +
+# UndefinedBehaviorSanitizer: cheap to build, and they hold the parsers, the session logic, the
+# ACL trie and the SQLite code. (`ctest --preset asan` runs everything.)
 cmake --preset asan >/dev/null
-cmake --build --preset asan -j"$jobs" --target arkmq_protocol_test arkmq_core_test
+cmake --build --preset asan -j"$jobs" --target arkmq_protocol_test arkmq_core_test \
+  arkmq_acl_test arkmq_storage_test
 build/asan/broker/protocol/arkmq_protocol_test --gtest_brief=1
 build/asan/broker/core/arkmq_core_test --gtest_brief=1
+build/asan/acl/arkmq_acl_test --gtest_brief=1
+build/asan/storage/arkmq_storage_test --gtest_brief=1
 
 # Fuzzing: the decoder must turn any bytes into a packet or a reason code. Bounded in time.
 if command -v clang++ >/dev/null 2>&1; then
