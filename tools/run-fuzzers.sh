@@ -14,7 +14,7 @@ repo_dir=$(cd "$(dirname "$0")/.." && pwd)
 fuzz_bin_dir="$build_dir/tests/fuzz"
 
 # fuzzer executable -> seed corpus directory under tests/fuzz/corpus
-declare -A corpus=( [fuzz_decoder]=decoder [fuzz_topic]=topic )
+declare -A corpus=( [fuzz_decoder]=decoder [fuzz_topic]=topic [fuzz_acl_policy]=acl_policy )
 
 fuzzers=()
 for name in "${!corpus[@]}"; do
