@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -36,6 +37,32 @@ struct FileListener {
   std::optional<bool> require_password;  // mqtts:// only; default false
 };
 
+// The [audit] table as written in the file (see docs/configuration.md).
+enum class AuditPublishes { all, none };
+enum class AuditOverflow { drop, block };
+
+struct FileAudit {
+  std::optional<bool> enabled;
+  std::string enabled_where;  // "arkmq.toml:30:1", for "enabled without data_dir"
+  std::optional<AuditPublishes> publishes;
+  std::optional<std::vector<std::string>> capture_payloads;  // valid topic filters
+  std::optional<std::size_t> queue_capacity;
+  std::optional<AuditOverflow> overflow;
+  std::optional<std::int64_t> max_age_days;
+  std::optional<std::int64_t> max_rows;
+};
+
+// The journal settings main() runs with.
+struct AuditConfig {
+  bool enabled = false;  // on by default when there is a data_dir
+  AuditPublishes publishes = AuditPublishes::all;
+  std::vector<std::string> capture_payloads;
+  std::size_t queue_capacity = 65536;
+  AuditOverflow overflow = AuditOverflow::drop;
+  std::int64_t max_age_days = 0;  // 0: keep forever
+  std::int64_t max_rows = 0;      // 0: no row limit
+};
+
 struct FileConfig {
   core::BrokerConfig broker;  // defaults for every key the file does not set
   std::vector<FileListener> listeners;
@@ -43,6 +70,7 @@ struct FileConfig {
   std::optional<std::string> data_dir;
   std::optional<std::size_t> workers;
   std::optional<std::string> client_id_pattern;
+  std::optional<FileAudit> audit;
 };
 
 struct CommandLine {
@@ -73,6 +101,7 @@ struct AppConfig {
   std::size_t workers = 0;   // 0: one per hardware thread
   // Broker-wide client-id binding ("%u-*"); "" = any client id. A user's own pattern wins.
   std::string client_id_pattern;
+  AuditConfig audit;
 };
 
 inline constexpr const char* kDefaultListener = "mqtt://127.0.0.1:1883";

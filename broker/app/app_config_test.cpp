@@ -90,12 +90,82 @@ TEST_F(AppConfigWithDevPki, CompleteExampleFileLoadsAndResolves) {
   EXPECT_TRUE(config.listeners[0].policy.allow_anonymous);
   EXPECT_FALSE(config.listeners[1].policy.allow_anonymous);
   EXPECT_FALSE(config.listeners[1].policy.require_password);
+  EXPECT_TRUE(config.audit.enabled);
+  EXPECT_EQ(config.audit.capture_payloads, std::vector<std::string>{"cmd/#"});
+  EXPECT_EQ(config.audit.max_age_days, 90);
 }
 
 TEST(AppConfig, MinimalExampleFileLoadsAndResolves) {
   const auto config = resolve_config(CommandLine{}, load_config_file(kExamples + "/minimal.toml"));
   EXPECT_TRUE(config.broker.allow_anonymous);
   ASSERT_EQ(config.listeners.size(), 1U);
+  EXPECT_FALSE(config.audit.enabled) << "no data_dir: no journal";
+}
+
+TEST(AuditConfig, JournalIsOnByDefaultWithADataDirAndOffWithout) {
+  EXPECT_FALSE(resolve_config(CommandLine{}, std::nullopt).audit.enabled);
+  CommandLine flags;
+  flags.data_dir = "/tmp/somewhere";
+  const AppConfig config = resolve_config(flags, std::nullopt);
+  EXPECT_TRUE(config.audit.enabled);
+  EXPECT_EQ(config.audit.publishes, AuditPublishes::all);
+  EXPECT_TRUE(config.audit.capture_payloads.empty());
+  EXPECT_EQ(config.audit.queue_capacity, 65536U);
+  EXPECT_EQ(config.audit.overflow, AuditOverflow::drop);
+  EXPECT_EQ(config.audit.max_age_days, 0);
+  EXPECT_EQ(config.audit.max_rows, 0);
+}
+
+TEST(AuditConfig, EveryKeyIsRead) {
+  const auto file = parse(
+      "data_dir = \"d\"\n[audit]\nenabled = true\npublishes = \"none\"\n"
+      "capture_payloads = [\"a/#\", \"b/+/c\"]\nqueue_capacity = 100\noverflow = \"block\"\n"
+      "max_age_days = 7\nmax_rows = 5000\n");
+  const AppConfig config = resolve_config(CommandLine{}, file);
+  EXPECT_TRUE(config.audit.enabled);
+  EXPECT_EQ(config.audit.publishes, AuditPublishes::none);
+  EXPECT_EQ(config.audit.capture_payloads, (std::vector<std::string>{"a/#", "b/+/c"}));
+  EXPECT_EQ(config.audit.queue_capacity, 100U);
+  EXPECT_EQ(config.audit.overflow, AuditOverflow::block);
+  EXPECT_EQ(config.audit.max_age_days, 7);
+  EXPECT_EQ(config.audit.max_rows, 5000);
+}
+
+TEST(AuditConfig, EnabledFalseTurnsTheJournalOff) {
+  const auto file = parse("data_dir = \"d\"\n[audit]\nenabled = false\n");
+  EXPECT_FALSE(resolve_config(CommandLine{}, file).audit.enabled);
+}
+
+TEST(AuditConfig, EnabledWithoutDataDirIsAnErrorNamingTheLine) {
+  const auto file = parse("[audit]\nenabled = true\n");
+  const std::string error = error_of([&] { resolve_config(CommandLine{}, file); });
+  EXPECT_NE(error.find("test.toml:2:"), std::string::npos) << error;
+  EXPECT_NE(error.find("data_dir"), std::string::npos) << error;
+  CommandLine flags;
+  flags.data_dir = "d";  // a --data-dir is a data dir too
+  EXPECT_TRUE(resolve_config(flags, file).audit.enabled);
+}
+
+TEST(AuditConfig, BadValuesAreErrorsNamingTheKeyAndLine) {
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"[audit]\npublishes = \"some\"\n", "'publishes'"},
+      {"[audit]\npublishes = 1\n", "'publishes'"},
+      {"[audit]\nenabled = \"yes\"\n", "'enabled'"},
+      {"[audit]\ncapture_payloads = \"a/#\"\n", "'capture_payloads'"},
+      {"[audit]\ncapture_payloads = [\"a/#/b\"]\n", "'a/#/b'"},
+      {"[audit]\ncapture_payloads = [1]\n", "'capture_payloads'"},
+      {"[audit]\nqueue_capacity = 0\n", "'queue_capacity'"},
+      {"[audit]\noverflow = \"wait\"\n", "'overflow'"},
+      {"[audit]\nmax_age_days = -1\n", "'max_age_days'"},
+      {"[audit]\nmax_rows = 1\n", "'max_rows'"},
+      {"[audit]\nsurprise = 1\n", "unknown key 'surprise' in [audit]"},
+      {"audit = 3\n", "'audit'"},
+  };
+  for (const auto& [text, expected] : cases) {
+    const std::string error = error_of([&] { parse(text); });
+    EXPECT_NE(error.find("test.toml:"), std::string::npos) << text << " -> " << error;
+    EXPECT_NE(error.find(expected), std::string::npos) << text << " -> " << error;
+  }
 }
 
 TEST(AppConfig, EveryBrokerKeyIsRead) {

@@ -10,6 +10,7 @@
 
 #include "broker/app/app_config.hpp"
 #include "broker/app/config_values.hpp"
+#include "broker/protocol/topic.hpp"
 
 namespace arkmq::app {
 
@@ -131,6 +132,71 @@ FileListener read_listener(const Reader& reader, const toml::node& node) {
   return out;
 }
 
+FileAudit read_audit(const Reader& reader, const toml::node& node) {
+  const auto* table = node.as_table();
+  if (table == nullptr) {
+    reader.fail(node, "'audit' must be a table ([audit])");
+  }
+  FileAudit out;
+  const std::map<std::string, KeyHandler, std::less<>> handlers{
+      {"enabled",
+       [&](const toml::node& value) {
+         out.enabled = reader.boolean(value, "enabled");
+         out.enabled_where = reader.where(value);
+       }},
+      {"publishes",
+       [&](const toml::node& value) {
+         const std::string text = reader.string(value, "publishes");
+         if (text != "all" && text != "none") {
+           reader.fail(value, "'publishes' must be \"all\" or \"none\"");
+         }
+         out.publishes = text == "all" ? AuditPublishes::all : AuditPublishes::none;
+       }},
+      {"capture_payloads",
+       [&](const toml::node& value) {
+         const auto* array = value.as_array();
+         if (array == nullptr) {
+           reader.fail(value, "'capture_payloads' must be an array of topic filters");
+         }
+         std::vector<std::string> filters;
+         for (const auto& element : *array) {
+           std::string filter = reader.string(element, "capture_payloads");
+           if (!protocol::is_valid_topic_filter(filter)) {
+             reader.fail(element, "'capture_payloads': '" + filter + "' is not a valid topic filter");
+           }
+           filters.push_back(std::move(filter));
+         }
+         out.capture_payloads = std::move(filters);
+       }},
+      {"queue_capacity",
+       [&](const toml::node& value) {
+         out.queue_capacity = reader.integer<std::size_t>(value, "queue_capacity", 1, 16777216);
+       }},
+      {"overflow",
+       [&](const toml::node& value) {
+         const std::string text = reader.string(value, "overflow");
+         if (text != "drop" && text != "block") {
+           reader.fail(value, "'overflow' must be \"drop\" or \"block\"");
+         }
+         out.overflow = text == "drop" ? AuditOverflow::drop : AuditOverflow::block;
+       }},
+      {"max_age_days",
+       [&](const toml::node& value) {
+         out.max_age_days = reader.integer<std::int64_t>(value, "max_age_days", 0, 365000);
+       }},
+      {"max_rows",
+       [&](const toml::node& value) {
+         const auto rows = reader.integer<std::int64_t>(value, "max_rows", 0);
+         if (rows == 1) {
+           reader.fail(value, "'max_rows' must be 0 (no limit) or at least 2");
+         }
+         out.max_rows = rows;
+       }},
+  };
+  read_table(reader, *table, handlers, " in [audit]");
+  return out;
+}
+
 FileConfig read_config(const toml::table& root, const Reader& reader) {
   FileConfig out;
   auto& broker = out.broker;
@@ -223,6 +289,7 @@ FileConfig read_config(const toml::table& root, const Reader& reader) {
        }},
       {"workers",
        [&](const toml::node& value) { out.workers = reader.integer<std::size_t>(value, "workers", 0, 1024); }},
+      {"audit", [&](const toml::node& value) { out.audit = read_audit(reader, value); }},
       {"listener",
        [&](const toml::node& value) {
          const auto* array = value.as_array();

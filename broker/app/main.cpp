@@ -19,10 +19,14 @@
 
 #include "acl/authority.hpp"
 #include "broker/app/acl_policy.hpp"
+#include "broker/app/admin_change_forwarder.hpp"
 #include "broker/app/app_config.hpp"
+#include "broker/app/audit_bridge.hpp"
+#include "broker/app/audit_wiring.hpp"
 #include "broker/app/core_handler.hpp"
 #include "broker/app/policy_watcher.hpp"
 #include "broker/net/server.hpp"
+#include "storage/audit_journal.hpp"
 #include "storage/config_store.hpp"
 
 namespace {
@@ -48,7 +52,8 @@ void prepare_data_dir(const std::string& dir) {
 }
 
 net::ServerOptions server_options(const app::AppConfig& config,
-                                  std::shared_ptr<spdlog::logger> log) {
+                                  std::shared_ptr<spdlog::logger> log,
+                                  const std::shared_ptr<app::AuditBridge>& audit) {
   net::ServerOptions options;
   for (const auto& listener : config.listeners) {
     options.listeners.push_back({listener.url, listener.tls, listener.policy});
@@ -57,6 +62,12 @@ net::ServerOptions server_options(const app::AppConfig& config,
   // The core drops QoS 0 past max_link_buffer_bytes; far beyond that the peer is not reading.
   options.limits.max_queued_bytes = 4 * config.broker.max_link_buffer_bytes;
   options.log = std::move(log);
+  if (audit) {
+    options.on_tls_failure = [audit](const core::ConnectionInfo& connection,
+                                     std::string_view reason) {
+      audit->tls_failure(connection, reason);
+    };
+  }
   return options;
 }
 
@@ -74,6 +85,30 @@ std::optional<storage::ConfigStore> open_config_store(const std::string& data_di
   // by the watcher (one committed before the first load is simply loaded twice).
   (void)store->changed_since_last_check();
   return std::move(*store);
+}
+
+// The audit journal of `data_dir`, opened (created, migrated) with its writer thread running.
+// A file that is not a journal, corrupt or from a newer broker is a configuration error.
+std::optional<storage::AuditJournal> open_audit_journal(const app::AppConfig& config,
+                                                        spdlog::logger& log) {
+  if (!config.audit.enabled) {
+    if (config.data_dir.empty()) {
+      log.info("audit journal off: no data_dir");
+    } else {
+      log.info("audit journal off: [audit] enabled = false");
+    }
+    return std::nullopt;
+  }
+  const std::string path = storage::audit_db_path(config.data_dir);
+  auto journal = storage::AuditJournal::open(path, app::journal_options(config.audit));
+  if (!journal) {
+    const std::string& message = journal.error().message;
+    throw app::ConfigError(message.starts_with(path) ? message : path + ": " + message);
+  }
+  log.info("audit journal: {} (publishes {}, {} payload filter(s))", path,
+           config.audit.publishes == app::AuditPublishes::all ? "all" : "none",
+           config.audit.capture_payloads.size());
+  return std::move(*journal);
 }
 
 acl::AuthoritySettings authority_settings(const app::AppConfig& config) {
@@ -123,18 +158,42 @@ int run(const app::AppConfig& config) {
 
   prepare_data_dir(config.data_dir);
   std::optional<storage::ConfigStore> store = open_config_store(config.data_dir);
+  // Declared before the broker and the server: the journal outlives every thread that submits.
+  std::optional<storage::AuditJournal> journal = open_audit_journal(config, *log);
+  std::shared_ptr<app::AuditBridge> audit;
+  std::optional<app::AdminChangeForwarder> admin_changes;
+  if (journal) {
+    audit = std::make_shared<app::AuditBridge>(*journal, app::bridge_options(config.audit));
+    if (store) {
+      const std::string path = storage::audit_db_path(config.data_dir);
+      auto last = app::last_journaled_admin_change(path, *store);
+      if (!last) {
+        throw app::ConfigError(last.error().message);
+      }
+      admin_changes.emplace(*store, *journal, *last);
+      admin_changes->forward();
+    }
+  }
 
   auto authority = std::make_shared<acl::Authority>(authority_settings(config));
   auto policy = std::make_shared<app::AclPolicy>(authority);
   core::Broker broker(config.broker, policy, policy);
-  net::Server server(server_options(config, log), app::core_handler_factory(broker));
+  if (journal) {
+    broker.set_events(audit);
+    broker.set_sys_extra(app::audit_sys_values(*journal));
+  }
+  net::Server server(server_options(config, log, audit), app::core_handler_factory(broker));
 
   // Signals are caught by the main thread's io_context, which also drives the broker's timer
   // and the policy watcher (the store's SQLite connection stays on this thread).
   asio::io_context main_context{1};
   std::optional<app::PolicyWatcher> watcher;
   if (store) {
-    watcher.emplace(app::PolicyWatcher::Params{main_context, *store, *authority, broker});
+    app::PolicyWatcher::Params params{main_context, *store, *authority, broker};
+    if (admin_changes) {
+      params.on_change = [&admin_changes] { admin_changes->forward(); };
+    }
+    watcher.emplace(std::move(params));
     if (auto error = watcher->reload(); !error.empty()) {
       throw app::ConfigError(error);  // the store's messages name the file
     }
@@ -172,6 +231,16 @@ int run(const app::AppConfig& config) {
   main_context.run();
 
   server.stop([&broker] { broker.shutdown(); });
+  if (journal) {
+    // Every worker has stopped: nothing submits any more.
+    if (admin_changes) {
+      admin_changes->forward();
+    }
+    if (auto flushed = journal->flush(); !flushed) {
+      log->warn("audit journal: {}", flushed.error().message);
+    }
+    journal->close();
+  }
   log->info("stopped");
   return 0;
 }

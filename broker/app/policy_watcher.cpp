@@ -52,7 +52,10 @@ void PolicyWatcher::poll() {
     return;
   }
   // After a failing check the store may have changed unseen: reload to be sure.
-  if (*changed || poll_failing_) reload();
+  if (*changed || poll_failing_) {
+    reload();
+    if (params_.on_change) params_.on_change();
+  }
   poll_failing_ = false;
 }
 

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <string>
 
 #include <asio/io_context.hpp>
@@ -25,6 +26,9 @@ class PolicyWatcher {
     acl::Authority& authority;
     core::Broker& broker;
     std::chrono::milliseconds interval{250};
+    // Called on the main thread after every reload the poll triggers (the store changed), e.g.
+    // to journal the new admin changes. May be empty.
+    std::function<void()> on_change = {};
   };
 
   explicit PolicyWatcher(Params params);

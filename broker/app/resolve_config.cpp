@@ -79,6 +79,28 @@ ListenerConfig resolve_listener(const FileListener& listener, const CommandLine&
   return out;
 }
 
+// The journal lives in the data directory: on by default with one, off without.
+void resolve_audit(const std::optional<FileAudit>& file, AppConfig& out) {
+  AuditConfig& audit = out.audit;
+  audit.enabled = !out.data_dir.empty();
+  if (!file) {
+    return;
+  }
+  if (file->enabled) {
+    if (*file->enabled && out.data_dir.empty()) {
+      throw ConfigError(file->enabled_where + ": [audit] enabled = true needs a data_dir (the "
+                                              "journal is <data_dir>/audit.db)");
+    }
+    audit.enabled = *file->enabled;
+  }
+  audit.publishes = file->publishes.value_or(audit.publishes);
+  audit.capture_payloads = file->capture_payloads.value_or(audit.capture_payloads);
+  audit.queue_capacity = file->queue_capacity.value_or(audit.queue_capacity);
+  audit.overflow = file->overflow.value_or(audit.overflow);
+  audit.max_age_days = file->max_age_days.value_or(audit.max_age_days);
+  audit.max_rows = file->max_rows.value_or(audit.max_rows);
+}
+
 }  // namespace
 
 AppConfig resolve_config(const CommandLine& flags, const std::optional<FileConfig>& file) {
@@ -123,6 +145,7 @@ AppConfig resolve_config(const CommandLine& flags, const std::optional<FileConfi
   for (const auto& listener : listeners) {
     out.listeners.push_back(resolve_listener(listener, flags, out.broker.allow_anonymous));
   }
+  resolve_audit(file ? file->audit : std::nullopt, out);
   return out;
 }
 

@@ -23,6 +23,12 @@ Broker::Broker(BrokerConfig config, std::shared_ptr<Authenticator> authenticator
 
 Broker::~Broker() = default;
 
+void Broker::set_events(std::shared_ptr<BrokerEvents> events) {
+  state_->set_events(std::move(events));
+}
+
+void Broker::set_sys_extra(SysExtra extra) { state_->set_sys_extra(std::move(extra)); }
+
 void Broker::tick(Clock::time_point now) {
   auto data = state_->lock();
   if (!data->started_at) data->started_at = now;
@@ -65,7 +71,8 @@ std::size_t Broker::disconnect_principal(std::string_view principal, protocol::R
     if (!session.is_online() || session.principal() != principal) return;
     spdlog::info("disconnecting client '{}' of principal '{}' ({})", session.client_id(),
                  principal, protocol::to_string(reason));
-    disconnect_online(*data, session, reason, context);  // may destroy `session`
+    disconnect_online(*data, session, reason, "principal disconnected",
+                      context);  // may destroy `session`
     ++closed;
   });
   return closed;

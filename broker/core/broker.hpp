@@ -5,11 +5,16 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "broker/core/authenticator.hpp"
 #include "broker/core/broker_config.hpp"
+#include "broker/core/broker_events.hpp"
 #include "broker/protocol/reason_code.hpp"
 
 namespace arkmq::core {
@@ -28,6 +33,10 @@ struct BrokerStats {
   std::uint64_t bytes_sent = 0;
 };
 
+// Extra $SYS values the application contributes ("audit/written" -> "$SYS/broker/audit/written"):
+// called under the broker lock at every $SYS refresh; must be cheap and must not call the Broker.
+using SysExtra = std::function<std::vector<std::pair<std::string, std::string>>()>;
+
 class BrokerState;  // defined in broker/core; the data behind the lock
 
 class Broker {
@@ -37,6 +46,12 @@ class Broker {
   ~Broker();
   Broker(const Broker&) = delete;
   Broker& operator=(const Broker&) = delete;
+
+  // What happens, for the audit journal (see broker_events.hpp). Call before serving; null
+  // restores the default (no events).
+  void set_events(std::shared_ptr<BrokerEvents> events);
+  // Extra $SYS topics under $SYS/broker/ (see SysExtra). Call before serving.
+  void set_sys_extra(SysExtra extra);
 
   // Housekeeping, called about once a second from any one thread: session expiry, delayed
   // wills, message expiry, $SYS refresh.

@@ -5,13 +5,19 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "broker/core/authenticator.hpp"
 #include "broker/core/broker.hpp"
 #include "broker/core/broker_config.hpp"
+#include "broker/core/broker_events.hpp"
 #include "broker/core/guarded.hpp"
 #include "broker/core/retained_store.hpp"
 #include "broker/core/session_store.hpp"
@@ -32,6 +38,11 @@ struct StatCounters {
     counter.fetch_add(n, std::memory_order_relaxed);
   }
 };
+
+// A PublishFacts payload view over a message's bytes.
+inline std::span<const std::uint8_t> payload_bytes(std::string_view payload) {
+  return {reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()};
+}
 
 // The data behind the broker lock.
 struct BrokerData {
@@ -58,6 +69,13 @@ class BrokerState {
   StatCounters& counters() { return counters_; }
   const StatCounters& counters() const { return counters_; }
   std::uint64_t next_connection_id() { return next_connection_id_.fetch_add(1) + 1; }
+  // Never null (a no-op BrokerEvents by default); replaced only before serving.
+  BrokerEvents& events() { return *events_; }
+  void set_events(std::shared_ptr<BrokerEvents> events) {
+    events_ = events ? std::move(events) : std::make_shared<BrokerEvents>();
+  }
+  const SysExtra& sys_extra() const { return sys_extra_; }
+  void set_sys_extra(SysExtra extra) { sys_extra_ = std::move(extra); }
 
   Guarded<BrokerData>::Locked lock() { return data_.lock(); }
 
@@ -67,6 +85,8 @@ class BrokerState {
   std::shared_ptr<Authorizer> authorizer_;
   StatCounters counters_;
   std::atomic<std::uint64_t> next_connection_id_{0};
+  std::shared_ptr<BrokerEvents> events_ = std::make_shared<BrokerEvents>();
+  SysExtra sys_extra_;
   Guarded<BrokerData> data_;
 };
 

@@ -45,6 +45,7 @@ void refuse_bad_connect(ConnectionState& c, ReasonCode code, protocol::ByteView 
     c.send(protocol::Connack{false, code, {}});
   }
   spdlog::warn("bad CONNECT from {}: {}", c.info.peer, protocol::to_string(code));
+  c.events().login(c.identity(), std::nullopt, code, "CONNECT did not decode");
   c.close();
 }
 
@@ -85,7 +86,9 @@ void dispatch(ConnectionState& c, protocol::Packet&& packet) {
 ClientConnection::ClientConnection(Broker& broker, ConnectionInfo info,
                                    std::shared_ptr<ClientLink> link, Clock::time_point now)
     : state_(std::make_unique<ConnectionState>(broker.state(), std::move(info), std::move(link),
-                                               now)) {}
+                                               now)) {
+  state_->events().connection_accepted(state_->info);
+}
 
 ClientConnection::~ClientConnection() { on_transport_closed(); }
 
@@ -157,7 +160,8 @@ void ClientConnection::on_transport_closed() {
   ConnectionState& c = *state_;
   if (c.phase != Phase::closing) c.phase = Phase::closing;
   // Lost without a DISCONNECT (or after one, when this is a no-op): the will goes out.
-  c.release_session(true, "connection closed");
+  c.release_session(true, ReasonCode::unspecified_error, DisconnectInitiator::transport,
+                    "connection closed");
 }
 
 bool ClientConnection::is_closing() const { return state_->phase == Phase::closing; }

@@ -33,7 +33,10 @@ struct Grant {
 // `why` goes to the log and (v5, when asked for) the Reason String; `detail` to the log only
 // (the authenticator's reason: the client is not told whether the user or the password was
 // wrong). Neither ever holds a password.
-void refuse(ConnectionState& c, ReasonCode code, std::string_view why, std::string_view detail = {}) {
+// Every refusal is reported as a login with the username as sent.
+void refuse(ConnectionState& c, const protocol::Connect& connect, ReasonCode code,
+            std::string_view why, std::string_view detail = {}) {
+  c.events().login(c.identity(), connect.username, code, detail.empty() ? why : detail);
   spdlog::warn("connection refused: id='{}' peer={} listener={}: {}{}{} ({})", c.client_id,
                c.info.peer, c.info.listener, why, detail.empty() ? "" : ": ", detail,
                protocol::to_string(code));
@@ -106,7 +109,7 @@ void grant_keep_alive(const ConnectionState& c, const protocol::Connect& connect
 // resent as the spec requires [MQTT-4.4.0-1].)
 void drop_unauthorized_queued(Session& session, const DeliveryContext& context) {
   const std::size_t dropped = session.remove_queued_if([&](const Outbound& out) {
-    return !may_receive(context.state, session, out.message->topic);
+    return !may_deliver(context.state, session, *out.message);
   });
   if (dropped == 0) return;
   StatCounters::add(context.state.counters().messages_dropped, dropped);
@@ -132,41 +135,46 @@ void handle_connect(ConnectionState& c, protocol::Connect&& connect) {
   // Applies from the CONNACK on [MQTT-3.2.2-19/20].
   c.peer_max_packet_size = c.is_v5() ? connect.properties.maximum_packet_size.value_or(0) : 0;
   if (c.is_v5() && connect.properties.authentication_method) {
-    return refuse(c, ReasonCode::bad_authentication_method, "enhanced authentication is not supported");
+    return refuse(c, connect, ReasonCode::bad_authentication_method, "enhanced authentication is not supported");
   }
 
   Grant grant;
   grant.client_id = connect.client_id;
   if (grant.client_id.empty()) {
     if (!c.is_v5() && !connect.clean_start) {  // [MQTT-3.1.3-8]
-      return refuse(c, ReasonCode::client_identifier_not_valid,
+      return refuse(c, connect, ReasonCode::client_identifier_not_valid,
                     "empty client id needs clean session");
     }
     grant.client_id = fmt::format("arkmq-{:016x}", c.connection_id);
     grant.assigned_id = true;
   }
   if (grant.client_id.size() > c.config.max_client_id_length) {
-    return refuse(c, ReasonCode::client_identifier_not_valid, "client id too long");
+    return refuse(c, connect, ReasonCode::client_identifier_not_valid, "client id too long");
   }
   c.client_id = grant.client_id;
   if (connect.will) {
     if (const ReasonCode code = check_will(c, *connect.will); code != ReasonCode::success) {
-      return refuse(c, code, "will not acceptable");
+      return refuse(c, connect, code, "will not acceptable");
     }
   }
 
   AuthResult auth = c.state.authenticator().authenticate(
       c.info, Credentials{grant.client_id, connect.username, connect.password, grant.assigned_id});
   if (auth.reason != ReasonCode::success) {
-    return refuse(c, auth.reason, "authentication failed", auth.why);
+    return refuse(c, connect, auth.reason, "authentication failed", auth.why);
   }
   grant.principal = std::move(auth.principal);
+  c.principal = grant.principal;  // for the events of a refusal from here on
   if (connect.will &&
       (connect.will->topic.front() == '$' ||
        c.state.authorizer().authorize(AccessRequest{grant.principal, grant.client_id,
                                                     Action::publish, connect.will->topic}) !=
            Decision::allow)) {
-    return refuse(c, ReasonCode::not_authorized, "will topic not authorized");
+    const protocol::Will& will = *connect.will;
+    const PublishFacts facts{will.topic, static_cast<std::uint8_t>(will.qos), will.retain,
+                             payload_bytes(will.payload)};
+    c.events().denied(c.identity(), DeniedAction::will, will.topic, &facts);
+    return refuse(c, connect, ReasonCode::not_authorized, "will topic not authorized");
   }
   grant_expiry(c, connect, grant);
   grant_keep_alive(c, connect, grant);
@@ -176,6 +184,7 @@ void handle_connect(ConnectionState& c, protocol::Connect&& connect) {
   binding.connection_id = c.connection_id;
   binding.version = c.version;
   binding.max_packet_size = c.peer_max_packet_size;
+  binding.connection = &c.info;
   // Outbound aliases: the client's maximum, capped by ours so a client cannot make the broker
   // remember 65535 topics per connection.
   binding.aliases.maximum =
@@ -189,19 +198,19 @@ void handle_connect(ConnectionState& c, protocol::Connect&& connect) {
   {
     auto data = c.state.lock();
     if (data->shutting_down) {
-      return refuse(c, ReasonCode::server_unavailable, "server is shutting down");
+      return refuse(c, connect, ReasonCode::server_unavailable, "server is shutting down");
     }
     Session* session = data->sessions.find(grant.client_id);
     // A client id belongs to the principal whose session holds it (online or offline): another
     // principal may neither take it over nor end it with clean start. Anonymous clients share
     // the empty principal, so their sessions are open to anonymous clients only.
     if (session != nullptr && session->principal() != grant.principal) {
-      return refuse(c, ReasonCode::not_authorized, "client id is in use by another principal");
+      return refuse(c, connect, ReasonCode::not_authorized, "client id is in use by another principal");
     }
     const bool takeover = session != nullptr && session->is_online();
     if (!takeover && c.config.max_connections != 0 &&
         data->clients_connected >= c.config.max_connections) {
-      return refuse(c, ReasonCode::server_busy, "too many connections");
+      return refuse(c, connect, ReasonCode::server_busy, "too many connections");
     }
     const DeliveryContext context = c.context();
     if (takeover) {
@@ -238,11 +247,13 @@ void handle_connect(ConnectionState& c, protocol::Connect&& connect) {
       pump_queue(*session, context);
     }
   }
+  c.events().login(c.identity(), connect.username, ReasonCode::success, auth.why);
   if (!connack_sent) {
     // Even without Reason String and User Properties it exceeds the client's Maximum Packet
     // Size [MQTT-3.1.2-24]: there is no way to accept this client, so close rather than hang.
     c.close();
-    return c.release_session(true, "CONNACK exceeds the client's Maximum Packet Size");
+    return c.release_session(true, ReasonCode::packet_too_large, DisconnectInitiator::broker,
+                             "CONNACK exceeds the client's Maximum Packet Size");
   }
   c.keep_alive_limit = std::chrono::milliseconds(grant.keep_alive * 1500);
   if (c.is_v5()) c.topic_aliases.assign(c.config.topic_alias_maximum, std::string());

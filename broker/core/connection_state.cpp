@@ -44,7 +44,7 @@ void ConnectionState::fail(protocol::ReasonCode code, std::string_view why) {
     send(disconnect);
   }
   close();
-  release_session(true, why);
+  release_session(true, code, DisconnectInitiator::broker, why);
 }
 
 Session* ConnectionState::bound_session(BrokerData& data) const {
@@ -52,12 +52,19 @@ Session* ConnectionState::bound_session(BrokerData& data) const {
   return session != nullptr && session->is_bound_to(connection_id) ? session : nullptr;
 }
 
-void ConnectionState::release_session(bool send_will, std::string_view why) {
+void ConnectionState::release_session(bool send_will, protocol::ReasonCode reason,
+                                      DisconnectInitiator by, std::string_view why) {
   if (detached || session_key == 0) return;
   detached = true;
   auto data = state.lock();
   Session* session = bound_session(*data);
-  if (session == nullptr) return;  // taken over: the new connection owns the session
+  if (session == nullptr) return;  // taken over: the takeover reported the disconnect
+  if (data->shutting_down) {
+    reason = protocol::ReasonCode::server_shutting_down;
+    by = DisconnectInitiator::broker;
+    why = "server shutting down";
+  }
+  events().disconnected(identity(), reason, by, why);
   detach_connection(*data, *session, send_will, context());
   spdlog::info("client disconnected: id='{}' principal='{}' peer={} ({})", client_id, principal,
                info.peer, why);

@@ -52,6 +52,8 @@ class ConnectionState {
 
   bool is_v5() const { return version == protocol::ProtocolVersion::v5; }
   DeliveryContext context() { return DeliveryContext{state, now}; }
+  ClientIdentity identity() const { return ClientIdentity{client_id, principal, &info}; }
+  BrokerEvents& events() { return state.events(); }
 
   // Encodes and queues a control packet within the client's limits (send_control); false when
   // it could not be sent at all.
@@ -62,8 +64,10 @@ class ConnectionState {
   // and release the session with its will.
   void fail(protocol::ReasonCode code, std::string_view why);
   // Detaches from the session once (will unless `send_will` is false); no-op when taken over.
-  // `why` is for the disconnect log line.
-  void release_session(bool send_will, std::string_view why);
+  // Reports `disconnected` with `reason`, `by` and `why` (server_shutting_down by the broker once
+  // Broker::shutdown ran); `why` also goes to the log line.
+  void release_session(bool send_will, protocol::ReasonCode reason, DisconnectInitiator by,
+                       std::string_view why);
   // The session when this connection is still the one bound to it; null after a takeover.
   Session* bound_session(BrokerData& data) const;
 };

@@ -22,7 +22,8 @@ void handle_disconnect(ConnectionState& c, const protocol::Disconnect& disconnec
   // Only reason 0x00 deletes the will [MQTT-3.14.4-3]; 0x04 and the others keep it.
   const bool normal = disconnect.reason == protocol::normal_disconnection;
   c.close();  // [MQTT-3.14.4-1]
-  c.release_session(!normal, fmt::format("DISCONNECT: {}", protocol::to_string(disconnect.reason)));
+  c.release_session(!normal, disconnect.reason, DisconnectInitiator::client,
+                    fmt::format("DISCONNECT: {}", protocol::to_string(disconnect.reason)));
 }
 
 }  // namespace arkmq::core

@@ -66,6 +66,11 @@ bool may_publish(ConnectionState& c, std::string_view topic) {
                                                       topic}) == Decision::allow;
 }
 
+PublishFacts facts_of(const protocol::Publish& publish) {
+  return PublishFacts{publish.topic, static_cast<std::uint8_t>(publish.qos), publish.retain,
+                      payload_bytes(publish.payload)};
+}
+
 void send_ack(ConnectionState& c, QoS qos, std::uint16_t packet_id, ReasonCode reason) {
   protocol::Properties properties;
   if (is_error(reason) && c.problem_information) {
@@ -108,7 +113,10 @@ void handle_publish(ConnectionState& c, protocol::Publish&& publish) {
         reason = ReasonCode::not_authorized;
         spdlog::warn("publish denied: client '{}' principal '{}' topic '{}'", c.client_id,
                      c.principal, publish.topic);
+        const PublishFacts facts = facts_of(publish);
+        c.events().denied(c.identity(), DeniedAction::publish, publish.topic, &facts);
       } else {
+        c.events().published(c.identity(), facts_of(publish));
         const std::size_t delivered =
             publish_message(*data, make_message(std::move(publish), c.client_id, c.now), c.context());
         if (delivered == 0 && c.is_v5()) reason = ReasonCode::no_matching_subscribers;

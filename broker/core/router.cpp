@@ -20,6 +20,24 @@ bool may_receive(BrokerState& state, const Session& session, std::string_view to
                                                     Action::receive, topic}) == Decision::allow;
 }
 
+bool may_deliver(BrokerState& state, const Session& session, const Message& message) {
+  if (may_receive(state, session, message.topic)) return true;
+  const PublishFacts facts = publish_facts(message);
+  state.events().denied(session_identity(session), DeniedAction::receive, message.topic, &facts);
+  return false;
+}
+
+ClientIdentity session_identity(const Session& session) {
+  const SessionBinding* binding = session.binding();
+  return ClientIdentity{session.client_id(), session.principal(),
+                        binding != nullptr ? binding->connection : nullptr};
+}
+
+PublishFacts publish_facts(const Message& message) {
+  return PublishFacts{message.topic, static_cast<std::uint8_t>(message.qos), message.retain,
+                      payload_bytes(message.payload)};
+}
+
 std::size_t route(BrokerData& data, const MessagePtr& message, const DeliveryContext& context) {
   std::vector<MatchedSubscription>& matches = data.match_scratch;
   matches.clear();
@@ -82,7 +100,7 @@ std::size_t route(BrokerData& data, const MessagePtr& message, const DeliveryCon
       if (sub.subscription_id != 0) outbound.subscription_ids.push_back(sub.subscription_id);
     }
     begin = end;
-    if (!any || (!authorized && !may_receive(context.state, *session, message->topic))) continue;
+    if (!any || (!authorized && !may_deliver(context.state, *session, *message))) continue;
     const DeliveryResult result = deliver(*session, std::move(outbound), encoder, context);
     if (result == DeliveryResult::sent || result == DeliveryResult::queued) ++delivered;
   }
@@ -109,7 +127,7 @@ void deliver_retained(BrokerData& data, Session& session, const AddedSubscriptio
   data.retained.match(added.filter, retained);
   for (const MessagePtr& message : retained) {
     if (is_expired(*message, context.now)) continue;
-    if (!may_receive(context.state, session, message->topic)) continue;
+    if (!may_deliver(context.state, session, *message)) continue;
     std::vector<std::uint32_t> ids;
     if (subscription.subscription_id != 0) ids.push_back(subscription.subscription_id);
     PublishEncoder encoder(message, context.now);

@@ -33,5 +33,12 @@ void deliver_retained(BrokerData& data, Session& session, const AddedSubscriptio
 
 // The Authorizer's `receive` decision for one subscriber.
 bool may_receive(BrokerState& state, const Session& session, std::string_view topic);
+// The same for a delivery about to happen: a refusal is reported as denied(receive).
+bool may_deliver(BrokerState& state, const Session& session, const Message& message);
+
+// Who a session is, for BrokerEvents (the connection only while it is bound).
+ClientIdentity session_identity(const Session& session);
+// The facts of a message for BrokerEvents; views into `message`.
+PublishFacts publish_facts(const Message& message);
 
 }  // namespace arkmq::core

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "broker/core/client_link.hpp"
+#include "broker/core/connection_info.hpp"
 #include "broker/core/message.hpp"
 #include "broker/core/subscription_tree.hpp"
 #include "broker/protocol/packets.hpp"
@@ -57,6 +58,9 @@ struct SessionBinding {
   std::uint32_t max_packet_size = 0;  // the client's Maximum Packet Size (0: no limit)
   std::uint16_t window = 65535;       // outbound QoS 1/2 in flight at once
   OutboundAliases aliases;            // reset with every new connection
+  // The bound connection's info, for BrokerEvents. Valid while the session is bound to it and
+  // the broker lock is held: the connection releases the session (under the lock) before it goes.
+  const ConnectionInfo* connection = nullptr;
 };
 
 struct QueueLimits {

@@ -14,6 +14,11 @@ void publish_will(BrokerData& data, const protocol::Will& will, const WillOrigin
   // rule or the user may be gone by then.
   const AccessRequest request{origin.principal, origin.client_id, Action::publish, will.topic};
   if (context.state.authorizer().authorize(request) != Decision::allow) {
+    const PublishFacts facts{will.topic, static_cast<std::uint8_t>(will.qos), will.retain,
+                             payload_bytes(will.payload)};
+    context.state.events().denied(
+        ClientIdentity{origin.client_id, origin.principal, origin.connection}, DeniedAction::will,
+        will.topic, &facts);
     spdlog::info("will of client '{}' (principal '{}') to {} dropped: publish not authorized",
                  origin.client_id, origin.principal, will.topic);
     return;
@@ -40,7 +45,9 @@ void end_session(BrokerData& data, Session& session, const DeliveryContext& cont
 
 void detach_connection(BrokerData& data, Session& session, bool send_will,
                        const DeliveryContext& context) {
+  const ConnectionInfo* connection = nullptr;
   if (session.is_online()) {
+    connection = session.binding()->connection;
     session.unbind();
     --data.clients_connected;
   }
@@ -49,7 +56,7 @@ void detach_connection(BrokerData& data, Session& session, bool send_will,
   if (will && send_will) {
     const std::uint32_t delay = will->properties.will_delay_interval.value_or(0);
     if (delay == 0 || session.expiry_interval() == 0) {
-      publish_will(data, *will, {session.client_id(), session.principal()}, context);
+      publish_will(data, *will, {session.client_id(), session.principal(), connection}, context);
     } else {
       data.wills.schedule(PendingWill{session.key(), session.client_id(), std::move(*will),
                                       context.now + std::chrono::seconds(delay),
@@ -66,16 +73,19 @@ void detach_connection(BrokerData& data, Session& session, bool send_will,
 void take_over(BrokerData& data, Session& session, const DeliveryContext& context) {
   if (session.is_online()) {
     spdlog::info("session of client {} taken over by a new connection", session.client_id());
-    disconnect_online(data, session, protocol::ReasonCode::session_taken_over, context);
+    disconnect_online(data, session, protocol::ReasonCode::session_taken_over,
+                      "session taken over", context);
     return;
   }
   detach_connection(data, session, true, context);
 }
 
 void disconnect_online(BrokerData& data, Session& session, protocol::ReasonCode reason,
-                       const DeliveryContext& context) {
+                       std::string_view why, const DeliveryContext& context) {
   const SessionBinding* old = session.binding();
   if (old == nullptr) return;
+  context.state.events().disconnected(session_identity(session), reason,
+                                      DisconnectInitiator::broker, why);
   // send_control sends no DISCONNECT to v3.1.1 clients.
   send_control(ControlTarget{*old->link, old->version, {old->max_packet_size, true}},
                protocol::Disconnect{reason, {}}, context.state.counters());

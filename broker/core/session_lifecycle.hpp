@@ -12,6 +12,7 @@ namespace arkmq::core {
 struct WillOrigin {
   const std::string& client_id;  // the origin of the message (No Local)
   const std::string& principal;  // asked again: a rule may have changed since CONNECT
+  const ConnectionInfo* connection = nullptr;  // for BrokerEvents; null once offline
 };
 
 // Publishes a will now (retain + route) when the Authorizer still allows `publish` for the
@@ -37,8 +38,9 @@ void take_over(BrokerData& data, Session& session, const DeliveryContext& contex
 // detach as if the network connection was lost (will and session expiry follow the usual rules;
 // the old connection's later packets find the session no longer bound to it). `session` may be
 // destroyed. No-op for an offline session.
+// Reported as disconnected(reason, broker, why).
 void disconnect_online(BrokerData& data, Session& session, protocol::ReasonCode reason,
-                       const DeliveryContext& context);
+                       std::string_view why, const DeliveryContext& context);
 
 // Housekeeping for Broker::tick: expired offline sessions, due wills, expired queued messages.
 void expire_sessions_and_wills(BrokerData& data, const DeliveryContext& context);

@@ -92,8 +92,10 @@ void handle_subscribe(ConnectionState& c, protocol::Subscribe&& subscribe) {
       code = ReasonCode::not_authorized;
       spdlog::warn("subscribe denied: client '{}' principal '{}' filter '{}'", c.client_id,
                    c.principal, request.filter);
+      c.events().denied(c.identity(), DeniedAction::subscribe, request.filter, nullptr);
     }
     if (code != ReasonCode::success) {
+      c.events().subscribed(c.identity(), request.filter, code);
       suback.reasons.push_back(on_wire(c, code));
       continue;
     }
@@ -102,6 +104,7 @@ void handle_subscribe(ConnectionState& c, protocol::Subscribe&& subscribe) {
     sub.options.max_qos = std::min(request.options.max_qos, max);
     const bool existed = data->subscriptions.subscribe(parsed.filter, parsed.group, sub);
     suback.reasons.push_back(granted_code(sub.options.max_qos));
+    c.events().subscribed(c.identity(), request.filter, suback.reasons.back());
     // Retain Handling 0: always, 1: only for a new subscription, 2: never [MQTT-3.3.1-9..11];
     // never for shared subscriptions [MQTT-4.8.2].
     const std::uint8_t handling = request.options.retain_handling;
@@ -129,6 +132,7 @@ void handle_unsubscribe(ConnectionState& c, const protocol::Unsubscribe& unsubsc
                  ? ReasonCode::success
                  : ReasonCode::no_subscription_existed;
     }
+    c.events().unsubscribed(c.identity(), filter, code);
     unsuback.reasons.push_back(on_wire(c, code));
   }
   c.send(unsuback);

@@ -10,10 +10,10 @@
 namespace arkmq::core {
 namespace {
 
-void publish_sys(BrokerData& data, const char* topic, std::string value,
+void publish_sys(BrokerData& data, std::string topic, std::string value,
                  const DeliveryContext& context) {
   auto message = std::make_shared<Message>();
-  message->topic = topic;
+  message->topic = std::move(topic);
   message->payload = std::move(value);
   message->retain = true;
   publish_message(data, message, context);
@@ -44,6 +44,11 @@ void refresh_sys_topics(BrokerData& data, const DeliveryContext& context) {
               context);
   publish_sys(data, "$SYS/broker/retained messages/count", std::to_string(data.retained.size()),
               context);
+  if (const SysExtra& extra = context.state.sys_extra()) {
+    for (auto& [name, value] : extra()) {
+      publish_sys(data, "$SYS/broker/" + name, std::move(value), context);
+    }
+  }
 }
 
 }  // namespace arkmq::core

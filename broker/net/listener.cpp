@@ -110,10 +110,11 @@ void Listener::on_accept(std::error_code error, TcpSocket socket, Worker& worker
   asio::post(worker.context(), [connection, factory = &params_.factory, url = bound_url_,
                                 identity = identity_, policy = policy_,
                                 timeout = params_.handshake_timeout,
+                                on_failure = params_.on_tls_failure,
                                 socket = std::move(socket)]() mutable {
     if (connection.tls_context) {
       auto handshake = std::make_shared<TlsHandshake>(
-          TlsHandshake::Params{connection, *factory, url, identity, timeout, policy},
+          TlsHandshake::Params{connection, *factory, url, identity, timeout, policy, on_failure},
           std::move(socket));
       handshake->start();
       return;

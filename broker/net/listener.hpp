@@ -3,8 +3,10 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
@@ -22,6 +24,10 @@ namespace arkmq::net {
 
 class WorkerPool;
 
+// See ServerOptions::on_tls_failure.
+using TlsFailureHandler =
+    std::function<void(const core::ConnectionInfo& connection, std::string_view reason)>;
+
 struct ListenerOptions {
   std::string url;   // mqtt://HOST:PORT or mqtts://HOST:PORT; port 0 binds a free port
   TlsSettings tls;   // used by mqtts:// only
@@ -37,6 +43,7 @@ class Listener {
     ConnectionLimits limits;
     std::chrono::milliseconds handshake_timeout{10000};
     std::shared_ptr<spdlog::logger> log;
+    TlsFailureHandler on_tls_failure = {};  // may be empty
   };
 
   // Parses the URL, builds the TLS context, binds and listens. Errors are one readable line.

@@ -33,7 +33,8 @@ tl::expected<void, std::string> Server::start() {
   for (const auto& listener : options_.listeners) {
     auto opened = Listener::open(
         listener, Listener::Params{workers_.at(0).context(), workers_, factory_, options_.limits,
-                                   options_.handshake_timeout, options_.log});
+                                   options_.handshake_timeout, options_.log,
+                                   options_.on_tls_failure});
     if (!opened) {
       listeners_.clear();
       return tl::unexpected(opened.error());

@@ -27,6 +27,9 @@ struct ServerOptions {
   std::chrono::milliseconds stop_flush_timeout{2000};
   std::chrono::milliseconds tick_interval{1000};
   std::shared_ptr<spdlog::logger> log;  // null: spdlog's default logger
+  // A TLS handshake failed or timed out (peer, listener, tls and policy filled; no certificate
+  // principal). Called on the socket's worker thread; must not block.
+  TlsFailureHandler on_tls_failure = {};
 };
 
 class Server {

@@ -39,12 +39,23 @@ void TlsHandshake::start() {
                           });
 }
 
+void TlsHandshake::report_failure(std::string_view reason) const {
+  if (!params_.on_failure) return;
+  core::ConnectionInfo info;
+  info.peer = peer_;
+  info.listener = params_.listener;
+  info.tls = true;
+  info.policy = params_.policy;
+  params_.on_failure(info, reason);
+}
+
 void TlsHandshake::on_handshake(std::error_code error) {
   deadline_.cancel();
   auto& log = *params_.connection.log;
   if (timed_out_) {
     log.info("TLS handshake from {} on {} timed out after {} ms", peer_, params_.listener,
              params_.timeout.count());
+    report_failure("handshake timed out");
     return;
   }
   if (error) {
@@ -54,6 +65,7 @@ void TlsHandshake::on_handshake(std::error_code error) {
       reason += std::string(" (certificate: ") + X509_verify_cert_error_string(verify) + ")";
     }
     log.info("TLS handshake from {} on {} failed: {}", peer_, params_.listener, reason);
+    report_failure(reason);
     std::error_code ignored;
     stream_.next_layer().close(ignored);
     return;

@@ -12,6 +12,7 @@
 
 #include "broker/core/connection_info.hpp"
 #include "broker/net/connection.hpp"
+#include "broker/net/listener.hpp"
 #include "broker/net/tls_settings.hpp"
 
 namespace arkmq::net {
@@ -25,6 +26,7 @@ class TlsHandshake final : public std::enable_shared_from_this<TlsHandshake> {
     TlsIdentity identity = TlsIdentity::cn;
     std::chrono::milliseconds timeout{10000};
     core::ListenerPolicy policy;        // the listener's, for ConnectionInfo
+    TlsFailureHandler on_failure = {};  // may be empty
   };
 
   TlsHandshake(Params params, TcpSocket socket);
@@ -32,6 +34,7 @@ class TlsHandshake final : public std::enable_shared_from_this<TlsHandshake> {
 
  private:
   void on_handshake(std::error_code error);
+  void report_failure(std::string_view reason) const;
 
   Params params_;
   TlsStream stream_;

@@ -1,0 +1,228 @@
+// AuditBridge: core events -> audit rows, with the per-client acl_denial rate limit.
+#include "broker/app/audit_bridge.hpp"
+
+#include <cstring>
+
+#include "broker/protocol/topic.hpp"
+
+namespace arkmq::app {
+namespace {
+
+using storage::AuditDetails;
+using storage::AuditEvent;
+using storage::AuditOutcome;
+using storage::AuditType;
+
+// Rows about connections that never reached a given size keep the map bounded: a sweep drops
+// quiet clients once it holds this many.
+constexpr std::size_t kDenialSweepAt = 4096;
+
+AuditEvent row(AuditType type, AuditOutcome outcome, const core::ClientIdentity& who) {
+  AuditEvent event;
+  event.type = type;
+  event.outcome = outcome;
+  event.client_id = who.client_id;
+  event.principal = who.principal;
+  if (who.connection != nullptr) {
+    event.peer = who.connection->peer;
+    event.listener = who.connection->listener;
+  }
+  return event;
+}
+
+std::string_view initiator_name(core::DisconnectInitiator by) {
+  switch (by) {
+    case core::DisconnectInitiator::client: return "client";
+    case core::DisconnectInitiator::broker: return "broker";
+    case core::DisconnectInitiator::transport: return "transport";
+  }
+  return "broker";
+}
+
+std::string_view action_name(core::DeniedAction action) {
+  switch (action) {
+    case core::DeniedAction::publish: return "publish";
+    case core::DeniedAction::subscribe: return "subscribe";
+    case core::DeniedAction::receive: return "receive";
+    case core::DeniedAction::will: return "will";
+  }
+  return "publish";
+}
+
+// The QoS a SUBACK code grants, when it grants one.
+std::optional<int> granted_qos(protocol::ReasonCode code) {
+  if (code == protocol::ReasonCode::success) return 0;
+  if (code == protocol::ReasonCode::granted_qos_1) return 1;
+  if (code == protocol::ReasonCode::granted_qos_2) return 2;
+  return std::nullopt;  // a refusal grants nothing
+}
+
+std::vector<std::byte> copy_payload(std::span<const std::uint8_t> payload) {
+  std::vector<std::byte> out(payload.size());
+  if (!payload.empty()) std::memcpy(out.data(), payload.data(), payload.size());
+  return out;
+}
+
+AuditOutcome outcome_of(protocol::ReasonCode code) {
+  return protocol::is_error(code) ? AuditOutcome::deny : AuditOutcome::allow;
+}
+
+}  // namespace
+
+std::string_view login_method(const core::ConnectionInfo* connection,
+                              std::optional<std::string_view> username, std::string_view principal,
+                              bool accepted) {
+  const bool certificate = connection != nullptr && connection->certificate_principal.has_value();
+  if (accepted) {
+    if (principal.empty()) return "anonymous";
+    // A certificate login names the certificate's identity; with require_password the
+    // password was checked as well, and the user name is what decided.
+    if (certificate && principal == *connection->certificate_principal &&
+        (!username || !connection->policy.require_password)) {
+      return "certificate";
+    }
+    return username ? "password" : "certificate";
+  }
+  if (username) return "password";
+  return certificate ? "certificate" : "anonymous";
+}
+
+AuditBridge::AuditBridge(storage::AuditSink& sink, AuditBridgeOptions options)
+    : sink_(sink), options_(std::move(options)) {}
+
+std::chrono::steady_clock::time_point AuditBridge::now() const {
+  return options_.clock ? options_.clock() : std::chrono::steady_clock::now();
+}
+
+bool AuditBridge::captures(std::string_view topic) const {
+  for (const std::string& filter : options_.capture_payloads) {
+    if (protocol::topic_matches(filter, topic)) return true;
+  }
+  return false;
+}
+
+void AuditBridge::connection_accepted(const core::ConnectionInfo& connection) {
+  AuditEvent event = row(AuditType::connection_accepted, AuditOutcome::allow,
+                         core::ClientIdentity{{}, {}, &connection});
+  sink_.submit(std::move(event));
+}
+
+void AuditBridge::tls_failure(const core::ConnectionInfo& connection, std::string_view reason) {
+  AuditEvent event =
+      row(AuditType::tls_failure, AuditOutcome::deny, core::ClientIdentity{{}, {}, &connection});
+  event.details = AuditDetails().add("reason", reason).str();
+  sink_.submit(std::move(event));
+}
+
+void AuditBridge::login(const core::ClientIdentity& who, std::optional<std::string_view> username,
+                        protocol::ReasonCode result, std::string_view why) {
+  const bool accepted = result == protocol::ReasonCode::success;
+  AuditEvent event = row(accepted ? AuditType::auth_success : AuditType::auth_failure,
+                         accepted ? AuditOutcome::allow : AuditOutcome::deny, who);
+  AuditDetails details;
+  details.add("reason", protocol::to_string(result));
+  details.add("method", login_method(who.connection, username, who.principal, accepted));
+  if (username) details.add("username", *username);
+  if (!why.empty()) details.add("why", why);
+  event.details = details.str();
+  sink_.submit(std::move(event));
+}
+
+void AuditBridge::disconnected(const core::ClientIdentity& who, protocol::ReasonCode reason,
+                               core::DisconnectInitiator by, std::string_view why) {
+  AuditEvent event = row(AuditType::disconnect, AuditOutcome::allow, who);
+  AuditDetails details;
+  details.add("reason", protocol::to_string(reason));
+  details.add("initiator", initiator_name(by));
+  if (!why.empty()) details.add("why", why);
+  {
+    // Denials suppressed since the client's last acl_denial row are not lost with it.
+    std::lock_guard lock(denials_mutex_);
+    if (auto found = denials_.find(std::string(who.client_id)); found != denials_.end()) {
+      if (found->second.suppressed != 0) {
+        details.add("suppressed_denials", found->second.suppressed);
+      }
+      denials_.erase(found);
+    }
+  }
+  event.details = details.str();
+  sink_.submit(std::move(event));
+}
+
+void AuditBridge::subscribed(const core::ClientIdentity& who, std::string_view filter,
+                             protocol::ReasonCode result) {
+  // A refusal by the authorizer is journaled once, as the acl_denial from denied().
+  if (result == protocol::ReasonCode::not_authorized) return;
+  AuditEvent event = row(AuditType::subscribe, outcome_of(result), who);
+  event.topic = filter;
+  AuditDetails details;
+  if (auto qos = granted_qos(result)) details.add("qos", *qos);
+  details.add("reason", protocol::to_string(result));
+  event.details = details.str();
+  sink_.submit(std::move(event));
+}
+
+void AuditBridge::unsubscribed(const core::ClientIdentity& who, std::string_view filter,
+                               protocol::ReasonCode result) {
+  AuditEvent event = row(AuditType::unsubscribe, outcome_of(result), who);
+  event.topic = filter;
+  event.details = AuditDetails().add("reason", protocol::to_string(result)).str();
+  sink_.submit(std::move(event));
+}
+
+void AuditBridge::published(const core::ClientIdentity& who, const core::PublishFacts& message) {
+  if (!options_.publishes) return;
+  AuditEvent event = row(AuditType::publish, AuditOutcome::allow, who);
+  event.topic = message.topic;
+  event.details = AuditDetails()
+                      .add("qos", static_cast<int>(message.qos))
+                      .add("retain", message.retain)
+                      .add("size", static_cast<std::uint64_t>(message.payload.size()))
+                      .str();
+  if (captures(message.topic)) event.payload = copy_payload(message.payload);
+  sink_.submit(std::move(event));
+}
+
+void AuditBridge::denied(const core::ClientIdentity& who, core::DeniedAction action,
+                         std::string_view topic, const core::PublishFacts* message) {
+  const std::optional<std::uint64_t> suppressed = admit_denial(who.client_id);
+  if (!suppressed) return;
+  AuditEvent event = row(AuditType::acl_denial, AuditOutcome::deny, who);
+  event.topic = topic;
+  AuditDetails details;
+  details.add("action", action_name(action));
+  if (message != nullptr) {
+    details.add("qos", static_cast<int>(message->qos));
+    details.add("size", static_cast<std::uint64_t>(message->payload.size()));
+  }
+  if (*suppressed != 0) details.add("suppressed", *suppressed);
+  event.details = details.str();
+  if (message != nullptr && captures(topic)) event.payload = copy_payload(message->payload);
+  sink_.submit(std::move(event));
+}
+
+std::optional<std::uint64_t> AuditBridge::admit_denial(std::string_view client_id) {
+  const auto time = now();
+  std::lock_guard lock(denials_mutex_);
+  if (denials_.size() >= kDenialSweepAt) {
+    // Quiet clients with nothing suppressed carry no information: forget them.
+    std::erase_if(denials_, [&](const auto& entry) {
+      return entry.second.suppressed == 0 && time - entry.second.start >= std::chrono::seconds(1);
+    });
+  }
+  DenialWindow& window = denials_[std::string(client_id)];
+  if (window.written == 0 || time - window.start >= std::chrono::seconds(1)) {
+    window.start = time;
+    window.written = 0;
+  }
+  if (window.written >= options_.denials_per_second) {
+    ++window.suppressed;
+    return std::nullopt;
+  }
+  ++window.written;
+  const std::uint64_t suppressed = window.suppressed;
+  window.suppressed = 0;
+  return suppressed;
+}
+
+}  // namespace arkmq::app

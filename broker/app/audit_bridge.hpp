@@ -1,0 +1,77 @@
+// Turns what the core reports (core::BrokerEvents) and TLS handshake failures into audit journal
+// rows (storage::AuditEvent, types and details as in docs/audit.md). Thread-safe: called on every
+// worker, sometimes under the broker lock; it builds the row, submits it and returns.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "broker/core/broker_events.hpp"
+#include "storage/audit_journal.hpp"
+
+namespace arkmq::app {
+
+struct AuditBridgeOptions {
+  bool publishes = true;                      // journal accepted publishes ("all")
+  std::vector<std::string> capture_payloads;  // topic filters whose payloads are kept
+  // acl_denial rows per client and second at most; the rest are counted ("suppressed") in the
+  // client's next acl_denial row. Receive denials can flood (a restricted '#' subscriber).
+  std::size_t denials_per_second = 20;
+  std::function<std::chrono::steady_clock::time_point()> clock;  // empty: steady_clock::now
+};
+
+class AuditBridge final : public core::BrokerEvents {
+ public:
+  // `sink` outlives the bridge (and every thread that calls it).
+  AuditBridge(storage::AuditSink& sink, AuditBridgeOptions options);
+
+  void connection_accepted(const core::ConnectionInfo& connection) override;
+  void login(const core::ClientIdentity& who, std::optional<std::string_view> username,
+             protocol::ReasonCode result, std::string_view why) override;
+  void disconnected(const core::ClientIdentity& who, protocol::ReasonCode reason,
+                    core::DisconnectInitiator by, std::string_view why) override;
+  void subscribed(const core::ClientIdentity& who, std::string_view filter,
+                  protocol::ReasonCode result) override;
+  void unsubscribed(const core::ClientIdentity& who, std::string_view filter,
+                    protocol::ReasonCode result) override;
+  void published(const core::ClientIdentity& who, const core::PublishFacts& message) override;
+  void denied(const core::ClientIdentity& who, core::DeniedAction action, std::string_view topic,
+              const core::PublishFacts* message) override;
+
+  // For net::ServerOptions::on_tls_failure.
+  void tls_failure(const core::ConnectionInfo& connection, std::string_view reason);
+
+  // True when a payload on `topic` is kept (a capture_payloads filter matches it).
+  bool captures(std::string_view topic) const;
+
+ private:
+  // Per client: the current one-second window of acl_denial rows.
+  struct DenialWindow {
+    std::chrono::steady_clock::time_point start;
+    std::size_t written = 0;
+    std::uint64_t suppressed = 0;
+  };
+  // nullopt: over the limit (counted); else how many were suppressed before this one.
+  std::optional<std::uint64_t> admit_denial(std::string_view client_id);
+  std::chrono::steady_clock::time_point now() const;
+
+  storage::AuditSink& sink_;
+  AuditBridgeOptions options_;
+  std::mutex denials_mutex_;
+  std::unordered_map<std::string, DenialWindow> denials_;  // guarded by denials_mutex_
+};
+
+// "password", "certificate" or "anonymous": how a login was (or would have been) decided.
+std::string_view login_method(const core::ConnectionInfo* connection,
+                              std::optional<std::string_view> username, std::string_view principal,
+                              bool accepted);
+
+}  // namespace arkmq::app
