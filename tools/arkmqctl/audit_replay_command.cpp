@@ -1,8 +1,5 @@
 // `arkmqctl audit replay`: re-publishes the captured payloads of publish rows to a broker, in
 // seq order, keeping their original spacing scaled by --speed.
-#include <termios.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <iostream>
@@ -14,6 +11,7 @@
 #include "tools/arkmqctl/audit_escape.hpp"
 #include "tools/arkmqctl/audit_replay.hpp"
 #include "tools/arkmqctl/audit_signals.hpp"
+#include "tools/arkmqctl/password_input.hpp"
 
 namespace arkmq::ctl {
 
@@ -31,29 +29,6 @@ struct ReplayOptions {
   CLI::Option* cert_option = nullptr;
   CLI::Option* key_option = nullptr;
 };
-
-// One line from stdin without its line end; no echo when stdin is a terminal.
-std::string read_password() {
-  const bool tty = ::isatty(STDIN_FILENO) == 1;
-  termios saved{};
-  bool restore = false;
-  if (tty) {
-    std::cerr << "Password: " << std::flush;
-    if (::tcgetattr(STDIN_FILENO, &saved) == 0) {
-      termios quiet = saved;
-      quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-      restore = ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
-    }
-  }
-  std::string line;
-  std::getline(std::cin, line);
-  if (restore) {
-    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
-    std::cerr << '\n';
-  }
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  return line;
-}
 
 // QoS and retain flag from a publish row's details ({"qos":1,"retain":false,"size":..}).
 ReplayMessage to_message(const storage::AuditRecord& row) {
@@ -108,7 +83,7 @@ Outcome run_replay(const Context& ctx, ReplayOptions& o) {
   }
   if (o.password_stdin) {
     if (o.target.username.empty()) return usage_error("--password-stdin needs --username");
-    o.target.password = read_password();
+    o.target.password = read_password_line();
   }
   if (o.target.client_id.empty())
     o.target.client_id = "arkmqctl-replay-" + std::to_string(::getpid());

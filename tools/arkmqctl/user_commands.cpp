@@ -1,8 +1,5 @@
 // `arkmqctl user ...`: add, remove, list, passwd, roles. Passwords are read, hashed and
 // forgotten here; neither a password nor a hash is ever printed.
-#include <termios.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <iostream>
@@ -14,6 +11,7 @@
 #include "tools/arkmqctl/commands.hpp"
 #include "tools/arkmqctl/context.hpp"
 #include "tools/arkmqctl/output.hpp"
+#include "tools/arkmqctl/password_input.hpp"
 
 namespace arkmq::ctl {
 
@@ -47,31 +45,6 @@ void add_password_options(CLI::App* command, PasswordOptions& options, bool with
       ->check(CLI::Range(acl::kMinIterations, std::numeric_limits<std::uint32_t>::max()));
 }
 
-// One line from stdin without its line end; no echo when stdin is a terminal.
-std::string read_stdin_line() {
-  const bool tty = ::isatty(STDIN_FILENO) == 1;
-  termios saved{};
-  bool restore = false;
-  if (tty) {
-    std::cerr << "Password: " << std::flush;
-    if (::tcgetattr(STDIN_FILENO, &saved) == 0) {
-      termios quiet = saved;
-      quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-      restore = ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
-    }
-  }
-  std::string line;
-  std::getline(std::cin, line);
-  if (restore) {
-    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
-    std::cerr << '\n';
-  }
-  if (!line.empty() && line.back() == '\r') {
-    line.pop_back();
-  }
-  return line;
-}
-
 // The hash of the chosen password, "" for --cert-only, or a usage failure.
 tl::expected<std::string, Failure> password_hash(const Context& ctx, const PasswordOptions& options) {
   const bool by_stdin = options.from_stdin->count() > 0;
@@ -91,7 +64,7 @@ tl::expected<std::string, Failure> password_hash(const Context& ctx, const Passw
              "prefer --password-stdin");
     password = options.value;
   } else {
-    password = read_stdin_line();
+    password = read_password_line();
   }
   if (password.empty()) {
     return usage_error("empty password refused");
