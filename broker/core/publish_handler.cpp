@@ -111,7 +111,9 @@ void handle_publish(ConnectionState& c, protocol::Publish&& publish) {
         reason = ReasonCode::payload_format_invalid;  // [MQTT-3.3.2-4]
       } else if (!may_publish(c, publish.topic)) {
         reason = ReasonCode::not_authorized;
-        spdlog::warn("publish denied: client '{}' principal '{}' topic '{}'", c.client_id,
+        // debug, not warn: a client can repeat a denied request at line rate; the audit journal
+        // records each denial (rate-limited per client) for whoever needs them.
+        spdlog::debug("publish denied: client '{}' principal '{}' topic '{}'", c.client_id,
                      c.principal, publish.topic);
         const PublishFacts facts = facts_of(publish);
         c.events().denied(c.identity(), DeniedAction::publish, publish.topic, &facts);

@@ -90,7 +90,9 @@ void handle_subscribe(ConnectionState& c, protocol::Subscribe&& subscribe) {
         c.state.authorizer().authorize(AccessRequest{c.principal, c.client_id, Action::subscribe,
                                                      request.filter}) != Decision::allow) {
       code = ReasonCode::not_authorized;
-      spdlog::warn("subscribe denied: client '{}' principal '{}' filter '{}'", c.client_id,
+      // debug, not warn: a client can repeat a denied request at line rate; the audit journal
+      // records each denial (rate-limited per client) for whoever needs them.
+      spdlog::debug("subscribe denied: client '{}' principal '{}' filter '{}'", c.client_id,
                    c.principal, request.filter);
       c.events().denied(c.identity(), DeniedAction::subscribe, request.filter, nullptr);
     }
