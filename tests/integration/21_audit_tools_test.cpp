@@ -265,16 +265,23 @@ TEST_F(AuditEscaping, CsvOutputHasOneRecordPerRowAndNoRawControlBytes) {
 class AuditTools : public AuditTest {
  protected:
   // alice: two accepted publishes and a denied one; admin: one publish.
+  // Returns once the journal holds every row of this traffic, the two disconnects included, so
+  // tests that compare two reads of the journal do not race the writer thread.
   void make_traffic() {
-    auto alice = login(5, "alice", kAlicePassword);
-    ASSERT_TRUE(accepted(alice->publish("allowed/a", "12345", 1)));
-    ASSERT_TRUE(accepted(alice->publish("allowed/b", "678", 1)));
-    ASSERT_EQ(alice->publish("secret/x", "9", 1), std::optional<std::uint8_t>(0x87));
-    auto admin_session = login(5, "admin", kAdminPassword);
-    ASSERT_TRUE(accepted(admin_session->publish("allowed/c", "admin", 1)));
+    {
+      auto alice = login(5, "alice", kAlicePassword);
+      ASSERT_TRUE(accepted(alice->publish("allowed/a", "12345", 1)));
+      ASSERT_TRUE(accepted(alice->publish("allowed/b", "678", 1)));
+      ASSERT_EQ(alice->publish("secret/x", "9", 1), std::optional<std::uint8_t>(0x87));
+      auto admin_session = login(5, "admin", kAdminPassword);
+      ASSERT_TRUE(accepted(admin_session->publish("allowed/c", "admin", 1)));
+    }
     std::vector<AuditRow> rows;
     ASSERT_TRUE(wait_for_audit(data_dir(), {"--type", "publish", "--type", "acl_denial"},
                                [](const auto& seen) { return seen.size() >= 4; }, &rows))
+        << describe(rows);
+    ASSERT_TRUE(wait_for_audit(data_dir(), {"--type", "disconnect"},
+                               [](const auto& seen) { return seen.size() >= 2; }, &rows))
         << describe(rows);
   }
 };
