@@ -73,12 +73,15 @@ class PahoClient {
   MessageCollector& messages() { return messages_; }
 
  private:
-  mqtt::async_client client_;
+  // Everything Paho's callback threads touch is declared before client_, so it is destroyed
+  // after client_ (whose destructor ends those threads): a late callback during teardown must
+  // never find the collector or the mutex already gone (CI saw "corrupted double-linked list").
   MessageCollector messages_;
   std::mutex mutex_;
   std::condition_variable changed_;
   std::optional<int> server_disconnect_;
   bool lost_ = false;
+  mqtt::async_client client_;
 };
 
 // A unique client id per test run, so parallel tests never take over each other's sessions.
