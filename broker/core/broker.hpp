@@ -38,6 +38,9 @@ struct BrokerStats {
 using SysExtra = std::function<std::vector<std::pair<std::string, std::string>>()>;
 
 class BrokerState;  // defined in broker/core; the data behind the lock
+class DurableState;
+class LimitsProvider;
+struct RestoredState;
 
 class Broker {
  public:
@@ -52,6 +55,15 @@ class Broker {
   void set_events(std::shared_ptr<BrokerEvents> events);
   // Extra $SYS topics under $SYS/broker/ (see SysExtra). Call before serving.
   void set_sys_extra(SysExtra extra);
+
+  // Persistence (durable_state.hpp). Before serving: restore what the store loaded (nothing
+  // restored is reported back), then set_durable_state. Without one, nothing is persisted.
+  void restore(const RestoredState& restored, Clock::time_point now);
+  void set_durable_state(std::shared_ptr<DurableState> durable);
+
+  // Per-principal flow-control limits (client_limits.hpp). Call before serving; without a
+  // provider only the BrokerConfig bounds apply.
+  void set_limits_provider(std::shared_ptr<LimitsProvider> limits);
 
   // Housekeeping, called about once a second from any one thread: session expiry, delayed
   // wills, message expiry, $SYS refresh.

@@ -18,6 +18,8 @@
 #include "broker/core/broker.hpp"
 #include "broker/core/broker_config.hpp"
 #include "broker/core/broker_events.hpp"
+#include "broker/core/client_limits.hpp"
+#include "broker/core/durable_state.hpp"
 #include "broker/core/guarded.hpp"
 #include "broker/core/retained_store.hpp"
 #include "broker/core/session_store.hpp"
@@ -77,6 +79,12 @@ class BrokerState {
   const SysExtra& sys_extra() const { return sys_extra_; }
   void set_sys_extra(SysExtra extra) { sys_extra_ = std::move(extra); }
 
+  // Null when nothing is persisted / no per-principal limits; set only before serving.
+  DurableState* durable() { return durable_.get(); }
+  void set_durable(std::shared_ptr<DurableState> durable) { durable_ = std::move(durable); }
+  LimitsProvider* limits() { return limits_.get(); }
+  void set_limits(std::shared_ptr<LimitsProvider> limits) { limits_ = std::move(limits); }
+
   Guarded<BrokerData>::Locked lock() { return data_.lock(); }
 
  private:
@@ -87,6 +95,8 @@ class BrokerState {
   std::atomic<std::uint64_t> next_connection_id_{0};
   std::shared_ptr<BrokerEvents> events_ = std::make_shared<BrokerEvents>();
   SysExtra sys_extra_;
+  std::shared_ptr<DurableState> durable_;
+  std::shared_ptr<LimitsProvider> limits_;
   Guarded<BrokerData> data_;
 };
 

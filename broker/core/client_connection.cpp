@@ -166,4 +166,8 @@ void ClientConnection::on_transport_closed() {
 
 bool ClientConnection::is_closing() const { return state_->phase == Phase::closing; }
 
+std::optional<Clock::time_point> ClientConnection::read_paused_until() const {
+  return state_->read_paused_until;
+}
+
 }  // namespace arkmq::core

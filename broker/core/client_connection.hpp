@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 
 #include "broker/core/broker.hpp"
@@ -36,6 +37,10 @@ class ClientConnection {
 
   // True once the connection has asked its link to close; the net layer stops reading.
   bool is_closing() const;
+
+  // Flow control: when set, the net layer reads nothing more from the socket until then (then
+  // resumes and calls on_bytes as usual). Checked after every on_bytes.
+  std::optional<Clock::time_point> read_paused_until() const;
 
  private:
   std::unique_ptr<ConnectionState> state_;

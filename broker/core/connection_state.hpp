@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,6 +47,9 @@ class ConnectionState {
   bool session_expiry_zero = true;    // CONNECT asked for expiry 0 [MQTT-3.14.2-2]
   std::vector<std::string> topic_aliases;  // inbound: alias N is topic_aliases[N - 1]
   bool detached = false;              // the session has been released
+  // Flow control: the net layer stops reading from the socket until then (a v3.1.1 client over
+  // its publish rate is slowed by TCP back-pressure; MQTT 3.1.1 has no reason codes for it).
+  std::optional<TimePoint> read_paused_until;
 
   std::vector<std::uint8_t> buffer;   // unread bytes start at buffer_start
   std::size_t buffer_start = 0;
