@@ -14,6 +14,7 @@ packages=(
   libsqlite3-dev sqlite3              # storage
   libgtest-dev libgmock-dev libbenchmark-dev
   libpaho-mqttpp-dev libpaho-mqtt-dev # Paho MQTT C++ (tests, edge bridge)
+  libcpp-httplib-dev                  # arkmq-edge's HTTP backends (client) and test services
   mosquitto mosquitto-clients         # reference broker, bridge and CLI clients for tests
 )
 missing=()
