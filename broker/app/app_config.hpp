@@ -12,6 +12,7 @@
 
 #include "broker/core/broker_config.hpp"
 #include "broker/core/connection_info.hpp"
+#include "broker/net/connection_rate_limiter.hpp"
 #include "broker/net/tls_settings.hpp"
 
 namespace arkmq::app {
@@ -63,6 +64,20 @@ struct AuditConfig {
   std::int64_t max_rows = 0;      // 0: no row limit
 };
 
+// The [persistence] table (see docs/persistence.md): state.db in the data directory.
+enum class PersistenceSync { full, normal };
+
+struct FilePersistence {
+  std::optional<bool> enabled;
+  std::string enabled_where;  // "arkmq.toml:40:1", for "enabled without data_dir"
+  std::optional<PersistenceSync> synchronous;
+};
+
+struct PersistenceConfig {
+  bool enabled = false;  // on by default when there is a data_dir
+  PersistenceSync synchronous = PersistenceSync::full;
+};
+
 struct FileConfig {
   core::BrokerConfig broker;  // defaults for every key the file does not set
   std::vector<FileListener> listeners;
@@ -71,6 +86,8 @@ struct FileConfig {
   std::optional<std::size_t> workers;
   std::optional<std::string> client_id_pattern;
   std::optional<FileAudit> audit;
+  std::optional<FilePersistence> persistence;
+  net::ConnectionRateSettings connection_rate;  // [flow_control] (memory budget: in `broker`)
 };
 
 struct CommandLine {
@@ -102,6 +119,8 @@ struct AppConfig {
   // Broker-wide client-id binding ("%u-*"); "" = any client id. A user's own pattern wins.
   std::string client_id_pattern;
   AuditConfig audit;
+  PersistenceConfig persistence;
+  net::ConnectionRateSettings connection_rate;  // per source address; on by default
 };
 
 inline constexpr const char* kDefaultListener = "mqtt://127.0.0.1:1883";

@@ -421,6 +421,46 @@ TEST(CommandLine, ReadsEveryFlag) {
   EXPECT_FALSE(flags.config_file);
 }
 
+TEST(FlowControlConfig, ConnectionRateIsOnByDefaultAndTheBudgetOff) {
+  const AppConfig config = resolve_config(CommandLine{}, std::nullopt);
+  EXPECT_EQ(config.connection_rate.max_per_window, 100U);
+  EXPECT_EQ(config.connection_rate.window, std::chrono::seconds(10));
+  EXPECT_EQ(config.connection_rate.ban, std::chrono::seconds(60));
+  EXPECT_EQ(config.broker.memory_budget_bytes, 0U);
+}
+
+TEST(FlowControlConfig, EveryKeyIsRead) {
+  const auto file = parse(
+      "[flow_control]\nmax_connections_per_window = 5\nconnection_window_seconds = 2\n"
+      "ban_seconds = 3\nmax_tracked_addresses = 7\nmemory_budget_bytes = 1048576\n");
+  const AppConfig config = resolve_config(CommandLine{}, file);
+  EXPECT_EQ(config.connection_rate.max_per_window, 5U);
+  EXPECT_EQ(config.connection_rate.window, std::chrono::seconds(2));
+  EXPECT_EQ(config.connection_rate.ban, std::chrono::seconds(3));
+  EXPECT_EQ(config.connection_rate.max_tracked_addresses, 7U);
+  EXPECT_EQ(config.broker.memory_budget_bytes, 1048576U);
+  EXPECT_EQ(resolve_config(CommandLine{}, parse("[flow_control]\nmax_connections_per_window = 0\n"))
+                .connection_rate.max_per_window,
+            0U);
+}
+
+TEST(FlowControlConfig, BadValuesAreErrorsNamingTheKeyAndLine) {
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"[flow_control]\nmax_connections_per_window = -1\n", "'max_connections_per_window'"},
+      {"[flow_control]\nconnection_window_seconds = 0\n", "'connection_window_seconds'"},
+      {"[flow_control]\nban_seconds = \"60\"\n", "'ban_seconds'"},
+      {"[flow_control]\nmax_tracked_addresses = 0\n", "'max_tracked_addresses'"},
+      {"[flow_control]\nmemory_budget_bytes = 1000\n", "'memory_budget_bytes'"},
+      {"[flow_control]\nsurprise = 1\n", "unknown key 'surprise' in [flow_control]"},
+      {"flow_control = 3\n", "'flow_control'"},
+  };
+  for (const auto& [text, expected] : cases) {
+    const std::string error = error_of([&] { parse(text); });
+    EXPECT_NE(error.find("test.toml:"), std::string::npos) << text << " -> " << error;
+    EXPECT_NE(error.find(expected), std::string::npos) << text << " -> " << error;
+  }
+}
+
 TEST(CommandLine, LastAclDefaultWins) {
   CommandLine flags;
   ASSERT_EQ(parse_args({"--acl-default", "allow", "--acl-default", "deny"}, flags), -1);

@@ -201,6 +201,43 @@ void AuditBridge::denied(const core::ClientIdentity& who, core::DeniedAction act
   sink_.submit(std::move(event));
 }
 
+void AuditBridge::quota_hit(const core::ClientIdentity& who, core::QuotaKind kind,
+                            std::string_view detail) {
+  const std::optional<std::uint64_t> suppressed = admit_quota_hit(who.client_id, kind);
+  if (!suppressed) return;
+  AuditEvent event = row(AuditType::quota_hit, AuditOutcome::deny, who);
+  AuditDetails details;
+  details.add("quota", core::to_string(kind));
+  details.add("detail", detail);
+  if (*suppressed != 0) details.add("suppressed", *suppressed);
+  event.details = details.str();
+  sink_.submit(std::move(event));
+}
+
+std::optional<std::uint64_t> AuditBridge::admit_quota_hit(std::string_view client_id,
+                                                          core::QuotaKind kind) {
+  const auto time = now();
+  std::string key(client_id);
+  key.push_back('\0');
+  key.append(core::to_string(kind));
+  std::lock_guard lock(quota_hits_mutex_);
+  if (quota_hits_.size() >= kDenialSweepAt) {
+    std::erase_if(quota_hits_, [&](const auto& entry) {
+      return entry.second.suppressed == 0 && time - entry.second.start >= std::chrono::seconds(1);
+    });
+  }
+  DenialWindow& window = quota_hits_[key];
+  if (window.written != 0 && time - window.start < std::chrono::seconds(1)) {
+    ++window.suppressed;  // a flooding client: counted, written with its next row
+    return std::nullopt;
+  }
+  window.start = time;
+  window.written = 1;
+  const std::uint64_t suppressed = window.suppressed;
+  window.suppressed = 0;
+  return suppressed;
+}
+
 std::optional<std::uint64_t> AuditBridge::admit_denial(std::string_view client_id) {
   const auto time = now();
   std::lock_guard lock(denials_mutex_);

@@ -45,6 +45,10 @@ class AuditBridge final : public core::BrokerEvents {
   void published(const core::ClientIdentity& who, const core::PublishFacts& message) override;
   void denied(const core::ClientIdentity& who, core::DeniedAction action, std::string_view topic,
               const core::PublishFacts* message) override;
+  // A quota_hit row: details {"quota": kind, "detail": ..., "suppressed": N}. At most one row
+  // per second per client id and kind; the hits in between are counted into the next row.
+  void quota_hit(const core::ClientIdentity& who, core::QuotaKind kind,
+                 std::string_view detail) override;
 
   // For net::ServerOptions::on_tls_failure.
   void tls_failure(const core::ConnectionInfo& connection, std::string_view reason);
@@ -61,12 +65,17 @@ class AuditBridge final : public core::BrokerEvents {
   };
   // nullopt: over the limit (counted); else how many were suppressed before this one.
   std::optional<std::uint64_t> admit_denial(std::string_view client_id);
+  // The same for quota_hit rows, one per second per client id and kind.
+  std::optional<std::uint64_t> admit_quota_hit(std::string_view client_id, core::QuotaKind kind);
   std::chrono::steady_clock::time_point now() const;
 
   storage::AuditSink& sink_;
   AuditBridgeOptions options_;
   std::mutex denials_mutex_;
   std::unordered_map<std::string, DenialWindow> denials_;  // guarded by denials_mutex_
+  std::mutex quota_hits_mutex_;
+  // Key: client id + '\0' + kind; guarded by quota_hits_mutex_.
+  std::unordered_map<std::string, DenialWindow> quota_hits_;
 };
 
 // "password", "certificate" or "anonymous": how a login was (or would have been) decided.

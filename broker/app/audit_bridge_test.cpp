@@ -210,6 +210,35 @@ TEST_F(AuditBridgeTest, SuppressedDenialsAreCountedInTheDisconnectRow) {
   EXPECT_EQ(details(rows[0])["suppressed_denials"], 5);
 }
 
+TEST_F(AuditBridgeTest, QuotaHitIsAQuotaHitRowWithTheKindAndDetail) {
+  AuditBridge bridge = make();
+  bridge.quota_hit(alice(), core::QuotaKind::message_rate, "message rate over 10 msgs/s");
+  const auto rows = sink.events_of(AuditType::quota_hit);
+  ASSERT_EQ(rows.size(), 1U);
+  EXPECT_EQ(rows[0].client_id, "c1");
+  EXPECT_EQ(rows[0].principal, "alice");
+  EXPECT_EQ(rows[0].outcome, AuditOutcome::deny);
+  EXPECT_EQ(details(rows[0]), nlohmann::json::parse(
+                                  R"({"quota":"message_rate","detail":"message rate over 10 msgs/s"})"));
+}
+
+TEST_F(AuditBridgeTest, QuotaHitsAreOneRowPerSecondPerClientAndKind) {
+  AuditBridge bridge = make();
+  for (int i = 0; i < 10; ++i) bridge.quota_hit(alice(), core::QuotaKind::message_rate, "r");
+  bridge.quota_hit(alice(), core::QuotaKind::subscriptions, "s");  // another kind: its own row
+  bridge.quota_hit(ClientIdentity{"c2", "bob", &connection}, core::QuotaKind::message_rate, "r");
+  EXPECT_EQ(sink.events_of(AuditType::quota_hit).size(), 3U);
+  now += std::chrono::milliseconds(999);
+  bridge.quota_hit(alice(), core::QuotaKind::message_rate, "r");
+  EXPECT_EQ(sink.events_of(AuditType::quota_hit).size(), 3U);
+  now += std::chrono::milliseconds(1);
+  bridge.quota_hit(alice(), core::QuotaKind::message_rate, "r");
+  const auto rows = sink.events_of(AuditType::quota_hit);
+  ASSERT_EQ(rows.size(), 4U);
+  EXPECT_EQ(details(rows.back())["suppressed"], 10);
+  EXPECT_FALSE(details(rows.front()).contains("suppressed"));
+}
+
 TEST(AuditWiring, SettingsBecomeJournalAndBridgeOptions) {
   AuditConfig config;
   config.capture_payloads = {"a/#"};

@@ -10,6 +10,7 @@
 
 #include "broker/app/app_config.hpp"
 #include "broker/app/config_values.hpp"
+#include "broker/app/flow_control_config.hpp"
 #include "broker/protocol/topic.hpp"
 
 namespace arkmq::app {
@@ -197,6 +198,31 @@ FileAudit read_audit(const Reader& reader, const toml::node& node) {
   return out;
 }
 
+FilePersistence read_persistence(const Reader& reader, const toml::node& node) {
+  const auto* table = node.as_table();
+  if (table == nullptr) {
+    reader.fail(node, "'persistence' must be a table ([persistence])");
+  }
+  FilePersistence out;
+  const std::map<std::string, KeyHandler, std::less<>> handlers{
+      {"enabled",
+       [&](const toml::node& value) {
+         out.enabled = reader.boolean(value, "enabled");
+         out.enabled_where = reader.where(value);
+       }},
+      {"synchronous",
+       [&](const toml::node& value) {
+         const std::string text = reader.string(value, "synchronous");
+         if (text != "full" && text != "normal") {
+           reader.fail(value, "'synchronous' must be \"full\" or \"normal\"");
+         }
+         out.synchronous = text == "full" ? PersistenceSync::full : PersistenceSync::normal;
+       }},
+  };
+  read_table(reader, *table, handlers, " in [persistence]");
+  return out;
+}
+
 FileConfig read_config(const toml::table& root, const Reader& reader) {
   FileConfig out;
   auto& broker = out.broker;
@@ -290,6 +316,10 @@ FileConfig read_config(const toml::table& root, const Reader& reader) {
       {"workers",
        [&](const toml::node& value) { out.workers = reader.integer<std::size_t>(value, "workers", 0, 1024); }},
       {"audit", [&](const toml::node& value) { out.audit = read_audit(reader, value); }},
+      {"flow_control",
+       [&](const toml::node& value) { read_flow_control(value, out.connection_rate, broker); }},
+      {"persistence",
+       [&](const toml::node& value) { out.persistence = read_persistence(reader, value); }},
       {"listener",
        [&](const toml::node& value) {
          const auto* array = value.as_array();

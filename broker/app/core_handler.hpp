@@ -22,6 +22,9 @@ class CoreConnectionHandler final : public net::ConnectionHandler {
   void on_tick(net::Clock::time_point now) override { connection_.on_tick(now); }
   void on_transport_closed() override { connection_.on_transport_closed(); }
   bool is_closing() const override { return connection_.is_closing(); }
+  std::optional<net::Clock::time_point> read_paused_until() const override {
+    return connection_.read_paused_until();
+  }
 
  private:
   core::ClientConnection connection_;

@@ -24,7 +24,10 @@
 #include "broker/app/audit_bridge.hpp"
 #include "broker/app/audit_wiring.hpp"
 #include "broker/app/core_handler.hpp"
+#include "broker/app/durable_store_wiring.hpp"
+#include "broker/app/flow_control_wiring.hpp"
 #include "broker/app/policy_watcher.hpp"
+#include "broker/app/quota_limits.hpp"
 #include "broker/net/server.hpp"
 #include "storage/audit_journal.hpp"
 #include "storage/config_store.hpp"
@@ -160,6 +163,8 @@ int run(const app::AppConfig& config) {
   std::optional<storage::ConfigStore> store = open_config_store(config.data_dir);
   // Declared before the broker and the server: the journal outlives every thread that submits.
   std::optional<storage::AuditJournal> journal = open_audit_journal(config, *log);
+  // <data_dir>/state.db (null when persistence is off); a refused file ends startup (exit 2).
+  std::shared_ptr<app::DurableStore> durable = app::open_persistence(config, log);
   std::shared_ptr<app::AuditBridge> audit;
   std::optional<app::AdminChangeForwarder> admin_changes;
   if (journal) {
@@ -178,11 +183,29 @@ int run(const app::AppConfig& config) {
   auto authority = std::make_shared<acl::Authority>(authority_settings(config));
   auto policy = std::make_shared<app::AclPolicy>(authority);
   core::Broker broker(config.broker, policy, policy);
+  // Per-principal flow-control limits from the policy's quotas, reloaded with it (below).
+  auto quota_limits = std::make_shared<app::QuotaLimits>();
+  broker.set_limits_provider(quota_limits);
   if (journal) {
     broker.set_events(audit);
     broker.set_sys_extra(app::audit_sys_values(*journal));
   }
-  net::Server server(server_options(config, log, audit), app::core_handler_factory(broker));
+  // Connection-rate bans per source address (null: off); their $SYS values join the audit's.
+  auto connection_rate = app::make_connection_rate_limiter(config.connection_rate);
+  if (connection_rate) {
+    broker.set_sys_extra(app::with_connection_rate_sys(
+        journal ? app::audit_sys_values(*journal) : core::SysExtra{}, connection_rate));
+  }
+  log->info("{}; memory budget {}", app::flow_control_summary(config.connection_rate),
+            config.broker.memory_budget_bytes == 0
+                ? std::string("off")
+                : std::to_string(config.broker.memory_budget_bytes) + " bytes");
+  if (durable) {
+    app::start_persistence(broker, durable, *log);  // restore, then report changes
+  }
+  net::ServerOptions options = server_options(config, log, audit);
+  app::add_connection_rate(options, connection_rate, audit);
+  net::Server server(std::move(options), app::core_handler_factory(broker));
 
   // Signals are caught by the main thread's io_context, which also drives the broker's timer
   // and the policy watcher (the store's SQLite connection stays on this thread).
@@ -190,12 +213,16 @@ int run(const app::AppConfig& config) {
   std::optional<app::PolicyWatcher> watcher;
   if (store) {
     app::PolicyWatcher::Params params{main_context, *store, *authority, broker};
-    if (admin_changes) {
-      params.on_change = [&admin_changes] { admin_changes->forward(); };
-    }
+    params.on_change = [&admin_changes, &store, quota_limits] {
+      if (admin_changes) admin_changes->forward();
+      quota_limits->reload(*store);  // `arkmqctl quota set` applies within one poll
+    };
     watcher.emplace(std::move(params));
     if (auto error = watcher->reload(); !error.empty()) {
       throw app::ConfigError(error);  // the store's messages name the file
+    }
+    if (auto error = quota_limits->reload(*store); !error.empty()) {
+      throw app::ConfigError(error);
     }
   } else {
     const acl::PolicyData data = storeless_policy(config);
@@ -240,6 +267,9 @@ int run(const app::AppConfig& config) {
       log->warn("audit journal: {}", flushed.error().message);
     }
     journal->close();
+  }
+  if (durable) {
+    app::stop_persistence(*durable, *log);  // the broker has stopped reporting
   }
   log->info("stopped");
   return 0;

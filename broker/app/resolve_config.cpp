@@ -101,6 +101,23 @@ void resolve_audit(const std::optional<FileAudit>& file, AppConfig& out) {
   audit.max_rows = file->max_rows.value_or(audit.max_rows);
 }
 
+// Durable state (state.db) lives in the data directory too: on by default with one.
+void resolve_persistence(const std::optional<FilePersistence>& file, AppConfig& out) {
+  PersistenceConfig& persistence = out.persistence;
+  persistence.enabled = !out.data_dir.empty();
+  if (!file) {
+    return;
+  }
+  if (file->enabled) {
+    if (*file->enabled && out.data_dir.empty()) {
+      throw ConfigError(file->enabled_where + ": [persistence] enabled = true needs a data_dir "
+                                              "(the state is kept in <data_dir>/state.db)");
+    }
+    persistence.enabled = *file->enabled;
+  }
+  persistence.synchronous = file->synchronous.value_or(persistence.synchronous);
+}
+
 }  // namespace
 
 AppConfig resolve_config(const CommandLine& flags, const std::optional<FileConfig>& file) {
@@ -113,6 +130,7 @@ AppConfig resolve_config(const CommandLine& flags, const std::optional<FileConfi
     out.data_dir = file->data_dir.value_or("");
     out.workers = file->workers.value_or(0);
     out.client_id_pattern = file->client_id_pattern.value_or("");
+    out.connection_rate = file->connection_rate;
   }
   if (flags.allow_anonymous) {
     out.broker.allow_anonymous = true;
@@ -146,6 +164,7 @@ AppConfig resolve_config(const CommandLine& flags, const std::optional<FileConfi
     out.listeners.push_back(resolve_listener(listener, flags, out.broker.allow_anonymous));
   }
   resolve_audit(file ? file->audit : std::nullopt, out);
+  resolve_persistence(file ? file->persistence : std::nullopt, out);
   return out;
 }
 

@@ -29,6 +29,7 @@ void handle_pubrec(ConnectionState& c, const protocol::Pubrec& pubrec) {
   auto data = c.state.lock();
   Session* session = c.bound_session(*data);
   if (session == nullptr) return;
+  const DurableMark durable_mark(c.state);  // the PUBREL waits for the stage change's commit
   InFlight* entry = session->find_in_flight(pubrec.packet_id);
   if (entry == nullptr || entry->stage == Stage::awaiting_puback) {
     // [MQTT-4.3.3] v5: PUBREL 0x92 for an id the broker does not know.
@@ -39,9 +40,12 @@ void handle_pubrec(ConnectionState& c, const protocol::Pubrec& pubrec) {
     complete(c, *session, pubrec.packet_id);
     return;
   }
-  entry->stage = Stage::awaiting_pubcomp;
+  // Reported (with the message, which the store may drop now): after a restart the broker
+  // resends PUBREL, never the PUBLISH.
+  session->set_stage(*entry, Stage::awaiting_pubcomp);
   session->set_awaiting_resend(*entry, false);  // acknowledged, so no longer to be resent
   entry->outbound.message.reset();  // the message itself is no longer needed [MQTT-4.3.3-4]
+  durable_mark.hold(c.gate.get());
   c.send(protocol::Pubrel{pubrec.packet_id, ReasonCode::success, {}});
 }
 

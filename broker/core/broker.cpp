@@ -5,6 +5,7 @@
 
 #include "broker/core/broker_state.hpp"
 #include "broker/core/delivery.hpp"
+#include "broker/core/memory_budget.hpp"
 #include "broker/core/session_lifecycle.hpp"
 #include "broker/core/sys_topics.hpp"
 
@@ -35,6 +36,7 @@ void Broker::tick(Clock::time_point now) {
   const DeliveryContext context{*state_, now};
   expire_sessions_and_wills(*data, context);
   data->retained.remove_expired(now);
+  enforce_memory_budget(*data, context);  // before $SYS, so it reports this tick's shedding
   refresh_sys_topics(*data, context);
 }
 

@@ -32,6 +32,12 @@ struct BrokerConfig {
   std::size_t max_link_buffer_bytes = 8 * 1024 * 1024;  // QoS 0 to a slower consumer is dropped past this
   std::uint16_t v311_inflight_window = 32;         // outbound QoS 1/2 window for v3.1.1 clients
   std::size_t max_connections = 0;                 // 0: unlimited; else CONNACK server_busy past it
+  // Flow control: a v5 client whose PUBLISHes were refused (0x96/0x97) this many times in a row
+  // is disconnected with the same reason code; 0: never (docs/flow-control.md).
+  std::uint32_t quota_disconnect_after = 0;
+  // Global memory budget for what the broker holds for clients (queues, unsent bytes, retained);
+  // 0: off. Above it Broker::tick sheds QoS 0, then the largest clients (memory_budget.hpp).
+  std::size_t memory_budget_bytes = 0;
 
   std::chrono::seconds connect_timeout{10};        // deadline for the first CONNECT
   std::chrono::seconds sys_interval{10};           // $SYS refresh period; 0 disables

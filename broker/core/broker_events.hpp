@@ -26,6 +26,20 @@ struct ClientIdentity {
 enum class DisconnectInitiator { client, broker, transport };
 enum class DeniedAction { publish, subscribe, receive, will };
 
+// Which flow-control limit a quota_hit is about (docs/flow-control.md).
+enum class QuotaKind {
+  message_rate,     // msgs_per_s: PUBLISH refused 0x96 / dropped / v3.1.1 read paused
+  bandwidth,        // bytes_per_s: PUBLISH refused 0x97 / dropped / v3.1.1 read paused
+  receive_maximum,  // max_inflight: DISCONNECT 0x93
+  packet_size,      // max_packet_size: DISCONNECT 0x95
+  queue,            // max_queued / max_queued_bytes: a message dropped for the session
+  subscriptions,    // max_subscriptions: SUBACK 0x97
+  connections,      // max_connections: CONNACK 0x97
+  retained,         // max_retained / max_retained_bytes: retained message not stored
+};
+// "message_rate", "bandwidth", ...: the names in audit details and logs.
+std::string_view to_string(QuotaKind kind);
+
 struct PublishFacts {
   std::string_view topic;
   std::uint8_t qos = 0;
@@ -56,6 +70,10 @@ class BrokerEvents {
   // The authorizer said no: a publish, a subscription, a delivery or a will.
   virtual void denied(const ClientIdentity& /*who*/, DeniedAction /*action*/,
                       std::string_view /*topic*/, const PublishFacts* /*message*/) {}
+  // A flow-control limit of the client's principal was hit; `detail` says what happened
+  // ("publish refused 0x96 on topic t", ...). Can fire at line rate: implementations rate-limit.
+  virtual void quota_hit(const ClientIdentity& /*who*/, QuotaKind /*kind*/,
+                         std::string_view /*detail*/) {}
 };
 
 }  // namespace arkmq::core

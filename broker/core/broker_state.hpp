@@ -19,8 +19,11 @@
 #include "broker/core/broker_config.hpp"
 #include "broker/core/broker_events.hpp"
 #include "broker/core/client_limits.hpp"
+#include "broker/core/durable_log.hpp"
 #include "broker/core/durable_state.hpp"
 #include "broker/core/guarded.hpp"
+#include "broker/core/memory_counters.hpp"
+#include "broker/core/quota_state.hpp"
 #include "broker/core/retained_store.hpp"
 #include "broker/core/session_store.hpp"
 #include "broker/core/subscription_tree.hpp"
@@ -35,6 +38,8 @@ struct StatCounters {
   std::atomic<std::uint64_t> messages_dropped{0};
   std::atomic<std::uint64_t> bytes_received{0};
   std::atomic<std::uint64_t> bytes_sent{0};
+  QuotaCounters quota;  // flow control ($SYS/broker/quota/..., quota_state.hpp)
+  MemoryCounters memory;  // the memory budget ($SYS/broker/memory/..., memory_budget.hpp)
 
   static void add(std::atomic<std::uint64_t>& counter, std::uint64_t n = 1) {
     counter.fetch_add(n, std::memory_order_relaxed);
@@ -58,6 +63,8 @@ struct BrokerData {
   std::optional<TimePoint> started_at;  // first time the broker saw a clock value
   std::optional<TimePoint> next_sys_at;
   std::vector<MatchedSubscription> match_scratch;  // reused by routing: no allocation per message
+  PrincipalQuotas principal_quotas;  // flow control: connections, retained per principal
+  DurableLog durable;  // reports to BrokerState::durable(); message ids (durable_log.hpp)
 };
 
 class BrokerState {

@@ -10,6 +10,7 @@
 #include "broker/core/connection_state.hpp"
 #include "broker/core/disconnect_handler.hpp"
 #include "broker/core/publish_handler.hpp"
+#include "broker/core/quota_enforcement.hpp"
 #include "broker/core/subscribe_handler.hpp"
 #include "broker/protocol/codec.hpp"
 
@@ -99,6 +100,9 @@ void ClientConnection::on_bytes(std::span<const std::uint8_t> data, Clock::time_
   StatCounters::add(c.state.counters().bytes_received, data.size());
   c.buffer.insert(c.buffer.end(), data.begin(), data.end());
   while (c.phase != Phase::closing) {
+    // Paused (a v3.1.1 client over its publish rate): the frames after the one that paused it
+    // stay in the buffer until the net layer calls again once the pause is over.
+    if (c.read_paused_until && now < *c.read_paused_until) break;
     const protocol::ByteView unread(c.buffer.data() + c.buffer_start,
                                     c.buffer.size() - c.buffer_start);
     if (c.phase == Phase::awaiting_connect && !unread.empty() && (unread[0] >> 4U) != 1) {
@@ -109,19 +113,22 @@ void ClientConnection::on_bytes(std::span<const std::uint8_t> data, Clock::time_
       break;
     }
     protocol::FrameHeader header;
-    const auto status = protocol::peek_frame(unread, c.config.max_packet_size, header);
+    // The Maximum Packet Size announced in CONNACK (the principal's may be lower) once connected.
+    const auto status = protocol::peek_frame(unread, inbound_packet_limit(c), header);
     if (status == protocol::FrameStatus::need_more) break;
     if (status == protocol::FrameStatus::malformed) {
       c.fail(ReasonCode::malformed_packet, "malformed fixed header");
       break;
     }
     if (status == protocol::FrameStatus::too_large) {  // refused before it is buffered
+      note_packet_too_large(c);
       c.fail(ReasonCode::packet_too_large, "packet exceeds maximum packet size");
       break;
     }
     const protocol::ByteView frame = unread.first(header.total_size());
     auto packet = protocol::decode_packet(frame, c.version);
     c.buffer_start += header.total_size();
+    c.quota.packet_size = header.total_size();  // a PUBLISH's cost in byte tokens
     c.last_packet_at = now;
     if (!packet) {
       if (c.phase == Phase::awaiting_connect) {
@@ -151,7 +158,10 @@ void ClientConnection::on_tick(Clock::time_point now) {
     }
     return;
   }
-  if (c.keep_alive_limit.count() != 0 && now - c.last_packet_at >= c.keep_alive_limit) {
+  // A client we stopped reading from (read_paused_until) could not be heard: its keep alive
+  // counts from the end of the pause.
+  const TimePoint heard = std::max(c.last_packet_at, c.read_paused_until.value_or(c.last_packet_at));
+  if (c.keep_alive_limit.count() != 0 && now - heard >= c.keep_alive_limit) {
     c.fail(ReasonCode::keep_alive_timeout, "keep alive timeout");  // [MQTT-3.1.2-24]
   }
 }

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "broker/core/error_mapping.hpp"
+#include "broker/core/quota_enforcement.hpp"
 #include "broker/core/router.hpp"
 #include "broker/core/session_lifecycle.hpp"
 #include "broker/protocol/topic.hpp"
@@ -65,8 +66,10 @@ protocol::Properties connack_properties(const ConnectionState& c, const Grant& g
                                         const protocol::Connect& connect) {
   const BrokerConfig& config = c.config;
   protocol::Properties p;
-  if (config.receive_maximum != 65535) p.receive_maximum = config.receive_maximum;
-  p.maximum_packet_size = config.max_packet_size;
+  // The principal's limits where tighter than the broker's (apply_connect_limits).
+  const std::uint16_t receive_maximum = inbound_receive_maximum(c);
+  if (receive_maximum != 65535) p.receive_maximum = receive_maximum;
+  p.maximum_packet_size = inbound_packet_limit(c);
   if (config.topic_alias_maximum != 0) p.topic_alias_maximum = config.topic_alias_maximum;
   if (config.maximum_qos < 2) p.maximum_qos = config.maximum_qos;
   if (!config.retain_available) p.retain_available = 0;
@@ -178,6 +181,7 @@ void handle_connect(ConnectionState& c, protocol::Connect&& connect) {
   }
   grant_expiry(c, connect, grant);
   grant_keep_alive(c, connect, grant);
+  apply_connect_limits(c);  // the principal's flow-control limits (quota_enforcement.hpp)
 
   SessionBinding binding;
   binding.link = c.link;
@@ -185,6 +189,7 @@ void handle_connect(ConnectionState& c, protocol::Connect&& connect) {
   binding.version = c.version;
   binding.max_packet_size = c.peer_max_packet_size;
   binding.connection = &c.info;
+  binding.gate = c.gate.get();
   // Outbound aliases: the client's maximum, capped by ours so a client cannot make the broker
   // remember 65535 topics per connection.
   binding.aliases.maximum =
@@ -197,6 +202,7 @@ void handle_connect(ConnectionState& c, protocol::Connect&& connect) {
 
   {
     auto data = c.state.lock();
+    const DurableMark durable_mark(c.state);  // the CONNACK waits for this CONNECT's reports
     if (data->shutting_down) {
       return refuse(c, connect, ReasonCode::server_unavailable, "server is shutting down");
     }
@@ -211,6 +217,9 @@ void handle_connect(ConnectionState& c, protocol::Connect&& connect) {
     if (!takeover && c.config.max_connections != 0 &&
         data->clients_connected >= c.config.max_connections) {
       return refuse(c, connect, ReasonCode::server_busy, "too many connections");
+    }
+    if (!takeover && !may_connect(c, *data)) {  // max_connections of the principal
+      return refuse(c, connect, ReasonCode::quota_exceeded, "too many connections for this principal");
     }
     const DeliveryContext context = c.context();
     if (takeover) {
@@ -229,9 +238,11 @@ void handle_connect(ConnectionState& c, protocol::Connect&& connect) {
     }
     session->bind(std::move(binding));
     ++data->clients_connected;
+    count_online(c, *data);
     session->set_expiry_interval(grant.session_expiry);
     session->set_principal(grant.principal);
     session->will() = std::move(connect.will);
+    sync_session(data->durable, *session);  // saved when durable, removed when expiry became 0
     c.session_key = session->key();
     c.principal = grant.principal;
     // What the CONNECT asked for, not what was granted [MQTT-3.14.2-2].
@@ -240,6 +251,7 @@ void handle_connect(ConnectionState& c, protocol::Connect&& connect) {
     protocol::Connack connack{present, ReasonCode::success, {}};
     if (c.is_v5()) connack.properties = connack_properties(c, grant, connect);
     // CONNACK goes out before any redelivered PUBLISH: both are queued under this lock.
+    durable_mark.hold(c.gate.get());
     connack_sent = c.send(connack);
     if (present && connack_sent) {
       drop_unauthorized_queued(*session, context);

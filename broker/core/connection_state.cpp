@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "broker/core/error_mapping.hpp"
+#include "broker/core/quota_enforcement.hpp"
 #include "broker/core/session_lifecycle.hpp"
 
 namespace arkmq::core {
@@ -13,7 +14,8 @@ ConnectionState::ConnectionState(BrokerState& broker_state, ConnectionInfo conne
     : state(broker_state),
       config(broker_state.config()),
       info(std::move(connection_info)),
-      link(std::move(client_link)),
+      gate(make_durable_gate(broker_state, client_link)),
+      link(gate ? std::shared_ptr<ClientLink>(gate) : std::move(client_link)),
       connection_id(broker_state.next_connection_id()),
       created_at(start),
       last_packet_at(start),
@@ -57,6 +59,7 @@ void ConnectionState::release_session(bool send_will, protocol::ReasonCode reaso
   if (detached || session_key == 0) return;
   detached = true;
   auto data = state.lock();
+  uncount_online(*this, *data);  // max_connections: even after a takeover
   Session* session = bound_session(*data);
   if (session == nullptr) return;  // taken over: the takeover reported the disconnect
   if (data->shutting_down) {

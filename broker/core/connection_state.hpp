@@ -15,7 +15,9 @@
 #include "broker/core/broker_state.hpp"
 #include "broker/core/client_link.hpp"
 #include "broker/core/connection_info.hpp"
+#include "broker/core/connection_quota.hpp"
 #include "broker/core/delivery.hpp"
+#include "broker/core/durable_gate.hpp"
 
 namespace arkmq::core {
 
@@ -29,6 +31,9 @@ class ConnectionState {
   BrokerState& state;
   const BrokerConfig& config;
   const ConnectionInfo info;
+  // Persistence on: every packet goes through this gate (it is `link`), so acknowledgements
+  // wait for the commit of what they acknowledge (durable_gate.hpp). Null otherwise.
+  const std::shared_ptr<DurableGate> gate;
   const std::shared_ptr<ClientLink> link;
   const std::uint64_t connection_id;
 
@@ -50,6 +55,7 @@ class ConnectionState {
   // Flow control: the net layer stops reading from the socket until then (a v3.1.1 client over
   // its publish rate is slowed by TCP back-pressure; MQTT 3.1.1 has no reason codes for it).
   std::optional<TimePoint> read_paused_until;
+  ConnectionQuota quota;  // the principal's limits and publish buckets (quota_enforcement.hpp)
 
   std::vector<std::uint8_t> buffer;   // unread bytes start at buffer_start
   std::size_t buffer_start = 0;

@@ -7,7 +7,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "broker/core/durable_gate.hpp"
 #include "broker/core/message_builder.hpp"
+#include "broker/core/quota_enforcement.hpp"
 
 namespace arkmq::core {
 namespace {
@@ -41,15 +43,13 @@ void commit_topic_form(SessionBinding& binding, const std::string& topic, TopicF
   if (form.alias != 0 && !form.omit_topic) binding.aliases.by_topic.emplace(topic, form.alias);
 }
 
-QueueLimits limits_of(const BrokerConfig& config) {
-  return {config.max_queued_messages, config.max_queued_bytes};
-}
-
 DeliveryResult enqueue(Session& session, Outbound outbound, const DeliveryContext& context) {
-  if (session.enqueue(std::move(outbound), limits_of(context.state.config()))) {
+  // The BrokerConfig bounds, or the session principal's where tighter (quota_enforcement.hpp).
+  if (session.enqueue(std::move(outbound), queue_limits_for(context.state, session))) {
     return DeliveryResult::queued;
   }
   StatCounters::add(context.state.counters().messages_dropped);
+  note_queue_drop(context.state, session);
   return DeliveryResult::dropped;
 }
 
@@ -62,15 +62,19 @@ DeliveryResult send_in_flight(Session& session, Outbound outbound, PublishEncode
   if (too_large(*layout, binding)) {
     // Never truncated; dropped for this subscriber only [MQTT-3.1.2-25].
     StatCounters::add(context.state.counters().messages_dropped);
+    session.discard(outbound);
     return DeliveryResult::dropped;
   }
   const std::uint16_t id = session.allocate_packet_id();
   if (id == 0) return enqueue(session, std::move(outbound), context);
-  send_publish(binding, with_packet_id(*layout, id, false), context.state.counters());
   commit_topic_form(binding, outbound.message->topic, form);
   const auto stage = outbound.qos == QoS::at_least_once ? InFlight::Stage::awaiting_puback
                                                         : InFlight::Stage::awaiting_pubrec;
+  // Recorded (and, for a durable session, committed) before it goes out: a message the client
+  // has seen is resent after a crash with its packet id and DUP, never as a new one.
   session.add_in_flight(InFlight{id, stage, std::move(outbound)});
+  hold_for_session(session);
+  send_publish(binding, with_packet_id(*layout, id, false), context.state.counters());
   return DeliveryResult::sent;
 }
 
@@ -249,7 +253,10 @@ void pump_queue(Session& session, const DeliveryContext& context) {
   while (!session.has_awaiting_resend() && session.has_queued() &&
          session.window_open(binding->window)) {
     Outbound outbound = session.pop_queued();
-    if (is_expired(*outbound.message, context.now)) continue;  // [MQTT-3.3.2-5]
+    if (is_expired(*outbound.message, context.now)) {  // [MQTT-3.3.2-5]
+      session.discard(outbound);
+      continue;
+    }
     PublishEncoder encoder(outbound.message, context.now);
     send_in_flight(session, std::move(outbound), encoder, context);
   }

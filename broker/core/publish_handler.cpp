@@ -7,6 +7,7 @@
 
 #include "broker/core/error_mapping.hpp"
 #include "broker/core/message_builder.hpp"
+#include "broker/core/quota_enforcement.hpp"
 #include "broker/core/router.hpp"
 #include "broker/protocol/topic.hpp"
 
@@ -96,14 +97,16 @@ void handle_publish(ConnectionState& c, protocol::Publish&& publish) {
     auto data = c.state.lock();
     Session* session = c.bound_session(*data);
     if (session == nullptr) return;  // taken over; this connection is closing
+    const DurableMark durable_mark(c.state);  // the PUBACK/PUBREC waits for these reports
     auto& inbound = session->inbound_qos2();
     if (qos == QoS::exactly_once && inbound.contains(packet_id)) {
       // A resent QoS 2 PUBLISH: acknowledge again, never route twice [MQTT-4.3.3-10].
       c.send(protocol::Pubrec{packet_id, ReasonCode::success, {}});
       return;
     }
-    if (qos == QoS::exactly_once && c.is_v5() && inbound.size() >= c.config.receive_maximum) {
+    if (qos == QoS::exactly_once && c.is_v5() && inbound.size() >= inbound_receive_maximum(c)) {
       violation = Violation{ReasonCode::receive_maximum_exceeded, "receive maximum exceeded"};
+      note_receive_maximum_exceeded(c);
     } else {
       ReasonCode reason = ReasonCode::success;
       if (publish.properties.payload_format_indicator.value_or(0) == 1 &&
@@ -117,17 +120,26 @@ void handle_publish(ConnectionState& c, protocol::Publish&& publish) {
                      c.principal, publish.topic);
         const PublishFacts facts = facts_of(publish);
         c.events().denied(c.identity(), DeniedAction::publish, publish.topic, &facts);
+      } else if (const PublishQuotaDecision quota = check_publish_quota(c, *data, publish);
+                 quota.reason != ReasonCode::success) {
+        reason = quota.reason;  // flow control (v5): not routed; QoS 0 dropped
+        if (quota.disconnect) violation = Violation{*quota.disconnect, "publish quota exceeded repeatedly"};
       } else {
         c.events().published(c.identity(), facts_of(publish));
-        const std::size_t delivered =
-            publish_message(*data, make_message(std::move(publish), c.client_id, c.now), c.context());
+        // The id is recorded before routing: a subscriber's copy is committed only after it,
+        // so a crash can never let the resent PUBLISH be routed a second time.
+        if (qos == QoS::exactly_once) session->add_inbound_qos2(packet_id);
+        const MessagePtr message = make_message(std::move(publish), c.client_id, c.now);
+        const std::size_t delivered = publish_message(*data, message, c.context());
+        note_published(c, *data, message);  // who holds the retained message (max_retained)
         if (delivered == 0 && c.is_v5()) reason = ReasonCode::no_matching_subscribers;
       }
       // v5 answers a refused message with its code; v3.1.1 acks it and drops it (error_mapping).
       if (is_error(reason)) {
         reason = wire_response(reason, FailureStage::publish_ack, c.version).code;
       }
-      if (qos == QoS::exactly_once && !is_error(reason)) inbound.insert(packet_id);
+      if (qos == QoS::exactly_once && !is_error(reason)) session->add_inbound_qos2(packet_id);
+      durable_mark.hold(c.gate.get());
       send_ack(c, qos, packet_id, reason);
     }
   }
@@ -138,9 +150,11 @@ void handle_pubrel(ConnectionState& c, const protocol::Pubrel& pubrel) {
   auto data = c.state.lock();
   Session* session = c.bound_session(*data);
   if (session == nullptr) return;
-  const bool known = session->inbound_qos2().erase(pubrel.packet_id) > 0;
+  const DurableMark durable_mark(c.state);  // the PUBCOMP waits for the id's removal
+  const bool known = session->remove_inbound_qos2(pubrel.packet_id);
   const ReasonCode reason =
       known || !c.is_v5() ? ReasonCode::success : ReasonCode::packet_identifier_not_found;
+  durable_mark.hold(c.gate.get());
   c.send(protocol::Pubcomp{pubrel.packet_id, reason, {}});
 }
 

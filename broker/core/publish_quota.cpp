@@ -2,6 +2,8 @@
 // Owned by the flow-control engineer.
 #include "broker/core/publish_quota.hpp"
 
+#include <algorithm>
+
 namespace arkmq::core {
 
 protocol::ReasonCode reason_code(QuotaVerdict verdict) {
@@ -40,6 +42,21 @@ QuotaVerdict PublishQuota::check_publish(std::size_t bytes, Clock::time_point no
   messages_.take(1);
   bytes_.take(bytes);
   return QuotaVerdict::ok;
+}
+
+void PublishQuota::charge(std::size_t bytes, Clock::time_point now) {
+  if (is_unlimited()) return;
+  messages_.refill(now);
+  bytes_.refill(now);
+  messages_.force_take(1);
+  bytes_.force_take(bytes);
+}
+
+PublishQuota::Clock::duration PublishQuota::time_until_next(Clock::time_point now) {
+  if (is_unlimited()) return Clock::duration::zero();
+  messages_.refill(now);
+  bytes_.refill(now);
+  return std::max(messages_.time_until(1), bytes_.time_until(1));
 }
 
 }  // namespace arkmq::core

@@ -48,6 +48,14 @@ class PublishQuota {
   // rate_exceeded. `bytes` is the PUBLISH packet's size on the wire.
   QuotaVerdict check_publish(std::size_t bytes, Clock::time_point now);
 
+  // Charges a message the caller accepts whatever the verdict (a v3.1.1 PUBLISH already read:
+  // there is no way to refuse it). The buckets may go into debt; time_until_next() grows.
+  void charge(std::size_t bytes, Clock::time_point now);
+
+  // How long from `now` until a minimal message (1 message token, 1 byte token) would be
+  // admitted: zero when it would be now. The v3.1.1 read pause (docs/flow-control.md).
+  Clock::duration time_until_next(Clock::time_point now);
+
   // New limits at runtime (arkmqctl quota set): tokens already earned are kept up to the new
   // bursts, so lowering a limit takes effect at once and raising one grants nothing retroactively.
   void set_limits(const PublishLimits& limits, Clock::time_point now);

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "broker/core/message_builder.hpp"
+#include "broker/core/quota_enforcement.hpp"
 
 namespace arkmq::core {
 namespace {
@@ -41,8 +42,6 @@ PublishFacts publish_facts(const Message& message) {
 std::size_t route(BrokerData& data, const MessagePtr& message, const DeliveryContext& context) {
   std::vector<MatchedSubscription>& matches = data.match_scratch;
   matches.clear();
-  const QueueLimits limits{context.state.config().max_queued_messages,
-                          context.state.config().max_queued_bytes};
   // A shared group with no online member still exists [MQTT-4.8.2]: one persistent offline
   // member queues the message (QoS > 0 only, within the queue bounds, like other offline queueing).
   // The receive authorization is part of a shared member's eligibility (online and offline
@@ -53,8 +52,7 @@ std::size_t route(BrokerData& data, const MessagePtr& message, const DeliveryCon
     const Session* session = data.sessions.find(sub.session);
     return session != nullptr && !session->is_online() && session->expiry_interval() != 0 &&
            min_qos(message->qos, sub.options.max_qos) != QoS::at_most_once &&
-           session->queued_count() < limits.max_messages &&
-           session->queued_bytes() + queue_cost(*message) <= limits.max_bytes &&
+           has_queue_room(context.state, *session, *message) &&  // its principal's limits
            may_receive(context.state, *session, message->topic);
   };
   data.subscriptions.match(
@@ -111,9 +109,11 @@ std::size_t publish_message(BrokerData& data, const MessagePtr& message,
                             const DeliveryContext& context) {
   if (message->retain && context.state.config().retain_available) {
     if (message->payload.empty()) {
-      data.retained.erase(message->topic);  // cleared, and never stored [MQTT-3.3.1-6/7]
+      // Cleared, and never stored [MQTT-3.3.1-6/7].
+      if (data.retained.erase(message->topic)) data.durable.remove_retained(message->topic);
     } else {
       data.retained.store(message);
+      data.durable.save_retained(message);
     }
   }
   // An empty retained payload still reaches current subscribers as a normal message.

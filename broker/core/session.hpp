@@ -24,12 +24,18 @@ namespace arkmq::core {
 
 using TimePoint = std::chrono::steady_clock::time_point;
 
+class DurableGate;
+class DurableLog;
+
 // One message on its way to this session's client, with the per-subscriber details.
 struct Outbound {
   MessagePtr message;
   protocol::QoS qos = protocol::QoS::at_most_once;
   bool retain = false;                        // the RETAIN flag to send
   std::vector<std::uint32_t> subscription_ids;  // every matching subscription's id [MQTT-3.3.4-3]
+  // Set (from DurableLog) when the message is first owed to a durable session: its record in
+  // the store. 0: not persisted (QoS 0, or a session that is not durable).
+  std::uint64_t durable_id = 0;
 };
 
 // A QoS 1/2 PUBLISH sent and not yet completely acknowledged [MQTT-4.4.0-1].
@@ -61,6 +67,9 @@ struct SessionBinding {
   // The bound connection's info, for BrokerEvents. Valid while the session is bound to it and
   // the broker lock is held: the connection releases the session (under the lock) before it goes.
   const ConnectionInfo* connection = nullptr;
+  // The same object as `link` when persistence is on (null otherwise): a PUBLISH to a durable
+  // session waits there for the commit of its own record.
+  DurableGate* gate = nullptr;
 };
 
 struct QueueLimits {
@@ -99,6 +108,13 @@ class Session {
   void set_expiry_interval(std::uint32_t seconds) { expiry_interval_ = seconds; }
   std::optional<TimePoint> expires_at() const { return expires_at_; }
   void start_expiry(TimePoint now) { expires_at_ = now + std::chrono::seconds(expiry_interval_); }
+  void set_expires_at(std::optional<TimePoint> at) { expires_at_ = at; }  // restore only
+
+  // --- persistence: non-null while the session is durable (its changes are reported there).
+  // Every change of the queue, the in-flight window and the inbound QoS 2 ids below is
+  // reported by these methods; set by sync_session (durable_log.hpp) and restore.
+  DurableLog* durable_log() const { return durable_log_; }
+  void set_durable_log(DurableLog* log) { durable_log_ = log; }
 
   // --- the will of the attached connection; moved to the WillScheduler when it closes
   std::optional<protocol::Will>& will() { return will_; }
@@ -116,13 +132,18 @@ class Session {
   // The in-flight entry with this id, or null.
   InFlight* find_in_flight(std::uint16_t packet_id);
   void remove_in_flight(std::uint16_t packet_id);
+  // PUBREC received: the entry now awaits PUBCOMP (reported: a restart resends PUBREL).
+  void set_stage(InFlight& entry, InFlight::Stage stage);
   std::deque<InFlight>& in_flight() { return in_flight_; }
 
   // Appends to the pending queue; false (and nothing queued) past the limits.
   bool enqueue(Outbound outbound, const QueueLimits& limits);
   bool has_queued() const { return !queue_.empty(); }
-  // Removes and returns the oldest pending message.
+  // Removes and returns the oldest pending message. Not reported: the caller either puts it in
+  // flight (add_in_flight), queues it again (enqueue) or drops it (discard).
   Outbound pop_queued();
+  // A message taken by pop_queued (or never queued) that will not be delivered: its record goes.
+  void discard(const Outbound& outbound);
   // Drops queued messages whose expiry passed; returns how many [MQTT-3.3.2-5].
   std::size_t remove_expired(TimePoint now);
   // Drops queued messages for which `drop(outbound)` is true; returns how many.
@@ -131,7 +152,10 @@ class Session {
     const std::size_t before = queue_.size();
     std::erase_if(queue_, [&](const Outbound& o) {
       const bool dropped = drop(o);
-      if (dropped) queued_bytes_ -= queue_cost(*o.message);
+      if (dropped) {
+        queued_bytes_ -= queue_cost(*o.message);
+        discard(o);
+      }
       return dropped;
     });
     return before - queue_.size();
@@ -140,7 +164,10 @@ class Session {
   std::size_t queued_bytes() const { return queued_bytes_; }
 
   // --- inbound QoS 2: ids received and not yet released by PUBREL [MQTT-4.3.3-*]
-  std::unordered_set<std::uint16_t>& inbound_qos2() { return inbound_qos2_; }
+  const std::unordered_set<std::uint16_t>& inbound_qos2() const { return inbound_qos2_; }
+  void add_inbound_qos2(std::uint16_t packet_id);
+  // False when the id was not there.
+  bool remove_inbound_qos2(std::uint16_t packet_id);
 
  private:
   std::string client_id_;
@@ -158,6 +185,10 @@ class Session {
   std::deque<Outbound> queue_;
   std::size_t queued_bytes_ = 0;
   std::unordered_set<std::uint16_t> inbound_qos2_;
+  DurableLog* durable_log_ = nullptr;
+
+  // Reports one message's record (assigning its id on first report).
+  void save_message(Outbound& outbound, std::uint16_t packet_id, InFlight::Stage stage);
 };
 
 }  // namespace arkmq::core

@@ -39,6 +39,8 @@ void end_session(BrokerData& data, Session& session, const DeliveryContext& cont
     --data.clients_connected;
   }
   data.subscriptions.remove_session(key);
+  // One report removes the session's record with its subscriptions, messages and inbound ids.
+  data.durable.remove_session(session);
   data.sessions.erase(key);
   spdlog::debug("session of client {} ended", client_id);
 }
@@ -67,6 +69,7 @@ void detach_connection(BrokerData& data, Session& session, bool send_will,
     end_session(data, session, context);
   } else {
     session.start_expiry(context.now);
+    data.durable.save_session(session);  // offline now: the record carries its expiry time
   }
 }
 

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "broker/core/error_mapping.hpp"
+#include "broker/core/quota_enforcement.hpp"
 #include "broker/core/router.hpp"
 #include "broker/protocol/topic.hpp"
 
@@ -77,6 +78,7 @@ void handle_subscribe(ConnectionState& c, protocol::Subscribe&& subscribe) {
   Session* session = c.bound_session(*data);
   if (session == nullptr) return;
   const DeliveryContext context = c.context();
+  const DurableMark durable_mark(c.state);  // the SUBACK waits for the subscriptions' commit
   protocol::Suback suback{subscribe.packet_id, {}, {}};
   std::vector<AddedSubscription> send_retained;
   for (const protocol::TopicSubscription& request : subscribe.subscriptions) {
@@ -96,6 +98,10 @@ void handle_subscribe(ConnectionState& c, protocol::Subscribe&& subscribe) {
                    c.principal, request.filter);
       c.events().denied(c.identity(), DeniedAction::subscribe, request.filter, nullptr);
     }
+    if (code == ReasonCode::success &&
+        !may_subscribe(c, *data, *session, parsed.filter, parsed.group)) {
+      code = ReasonCode::quota_exceeded;  // max_subscriptions (quota_enforcement.hpp)
+    }
     if (code != ReasonCode::success) {
       c.events().subscribed(c.identity(), request.filter, code);
       suback.reasons.push_back(on_wire(c, code));
@@ -105,6 +111,7 @@ void handle_subscribe(ConnectionState& c, protocol::Subscribe&& subscribe) {
     const auto max = static_cast<QoS>(c.config.maximum_qos);
     sub.options.max_qos = std::min(request.options.max_qos, max);
     const bool existed = data->subscriptions.subscribe(parsed.filter, parsed.group, sub);
+    report_subscribed(*session, parsed.filter, parsed.group, sub);
     suback.reasons.push_back(granted_code(sub.options.max_qos));
     c.events().subscribed(c.identity(), request.filter, suback.reasons.back());
     // Retain Handling 0: always, 1: only for a new subscription, 2: never [MQTT-3.3.1-9..11];
@@ -114,6 +121,7 @@ void handle_subscribe(ConnectionState& c, protocol::Subscribe&& subscribe) {
       send_retained.push_back(AddedSubscription{std::string(parsed.filter), sub});
     }
   }
+  durable_mark.hold(c.gate.get());
   c.send(suback);  // SUBACK before the retained messages it triggers
   for (const AddedSubscription& added : send_retained) {
     deliver_retained(*data, *session, added, context);
@@ -124,6 +132,7 @@ void handle_unsubscribe(ConnectionState& c, const protocol::Unsubscribe& unsubsc
   auto data = c.state.lock();
   Session* session = c.bound_session(*data);
   if (session == nullptr) return;
+  const DurableMark durable_mark(c.state);  // the UNSUBACK waits for the removals' commit
   protocol::Unsuback unsuback{unsubscribe.packet_id, {}, {}};
   for (const std::string& filter : unsubscribe.filters) {
     ParsedFilter parsed;
@@ -133,10 +142,12 @@ void handle_unsubscribe(ConnectionState& c, const protocol::Unsubscribe& unsubsc
       code = data->subscriptions.unsubscribe(parsed.filter, parsed.group, session->key())
                  ? ReasonCode::success
                  : ReasonCode::no_subscription_existed;
+      if (code == ReasonCode::success) report_unsubscribed(*session, parsed.filter, parsed.group);
     }
     c.events().unsubscribed(c.identity(), filter, code);
     unsuback.reasons.push_back(on_wire(c, code));
   }
+  durable_mark.hold(c.gate.get());
   c.send(unsuback);
 }
 

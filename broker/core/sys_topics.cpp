@@ -44,6 +44,14 @@ void refresh_sys_topics(BrokerData& data, const DeliveryContext& context) {
               context);
   publish_sys(data, "$SYS/broker/retained messages/count", std::to_string(data.retained.size()),
               context);
+  for (auto& [name, value] : quota_sys_values(counters.quota)) {  // flow control
+    publish_sys(data, "$SYS/broker/" + name, std::move(value), context);
+  }
+  for (auto& [name, value] :  // the memory budget
+       memory_sys_values(counters.memory, context.state.config().memory_budget_bytes,
+                         counters.messages_dropped.load(std::memory_order_relaxed))) {
+    publish_sys(data, "$SYS/broker/" + name, std::move(value), context);
+  }
   if (const SysExtra& extra = context.state.sys_extra()) {
     for (auto& [name, value] : extra()) {
       publish_sys(data, "$SYS/broker/" + name, std::move(value), context);

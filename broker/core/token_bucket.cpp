@@ -50,4 +50,14 @@ bool TokenBucket::try_take(std::uint64_t n, Clock::time_point now) {
   return true;
 }
 
+TokenBucket::Clock::duration TokenBucket::time_until(std::uint64_t n) const {
+  if (rate_ == 0) return Clock::duration::zero();
+  const std::int64_t missing = std::min(cost(n), capacity_) - tokens_;
+  if (missing <= 0) return Clock::duration::zero();
+  // Refill is rate_ nanotokens per ns: round up so the bucket really holds the tokens then.
+  const auto rate = static_cast<std::int64_t>(rate_);
+  const std::int64_t ns = (missing + rate - 1) / rate;
+  return std::chrono::duration_cast<Clock::duration>(std::chrono::nanoseconds(ns));
+}
+
 }  // namespace arkmq::core

@@ -41,8 +41,16 @@ class TokenBucket {
   void take(std::uint64_t n) {
     if (rate_ != 0) tokens_ -= cost(n);
   }
+  // Takes n whatever the bucket holds (something already accepted); the debt is capped at
+  // kMaxTokens so it stays within range however often this is called.
+  void force_take(std::uint64_t n) {
+    if (rate_ != 0) tokens_ = std::max(tokens_ - cost(n), -kMaxDebt);
+  }
   // refill + can_take + take.
   bool try_take(std::uint64_t n, Clock::time_point now);
+  // After refill(): how long until can_take(n) is true (zero when it is already). Used to pause
+  // reading from a v3.1.1 client until its next message would be admitted.
+  Clock::duration time_until(std::uint64_t n) const;
 
   bool is_unlimited() const { return rate_ == 0; }
   std::uint64_t rate() const { return rate_; }
@@ -52,6 +60,7 @@ class TokenBucket {
 
  private:
   static constexpr std::int64_t kNano = 1'000'000'000;
+  static constexpr std::int64_t kMaxDebt = static_cast<std::int64_t>(kMaxTokens) * kNano;
 
   static std::int64_t cost(std::uint64_t n) {
     return static_cast<std::int64_t>(std::min(n, kMaxTokens)) * kNano;

@@ -1,6 +1,8 @@
 // The read loop, the one-outstanding-write loop and the close sequence of a client connection.
 // States: open -> flushing (close asked) -> shutting_down (handler notified) -> closed; any error
 // jumps to closed. on_transport_closed is called exactly once, in notify_closed().
+// Flow control: while open, a handler's read_paused_until() stops the read loop until that time
+// (pause_timer_); the bytes already read were all handed over, so nothing is reordered or lost.
 #include "broker/net/connection.hpp"
 
 #include <algorithm>
@@ -35,6 +37,7 @@ Connection::Connection(Params params, Transport transport)
       transport_(std::move(transport)),
       executor_(tcp().get_executor()),
       close_timer_(executor_),
+      pause_timer_(executor_),
       // Small at first: most connections are idle most of the time, and 64 KiB each made
       // 2000 idle connections cost 130 MB. on_read grows it for peers that fill it.
       read_buffer_(std::min<std::size_t>(kInitialReadBuffer, params_.limits.read_buffer_bytes)) {
@@ -138,9 +141,7 @@ void Connection::on_read(std::error_code error, std::size_t size) {
       if (size == read_buffer_.size() && size < params_.limits.read_buffer_bytes) {
         read_buffer_.resize(std::min(2 * size, params_.limits.read_buffer_bytes));
       }
-      if (state_ == State::open && handler_ && !handler_->is_closing()) {
-        read_some();
-      }
+      continue_reading();
       return;
     case State::flushing:
       // The handler asked to close: what the peer still sends is ignored. Plain TCP keeps
@@ -163,6 +164,35 @@ void Connection::on_read(std::error_code error, std::size_t size) {
     case State::closed:
       return;
   }
+}
+
+void Connection::continue_reading() {
+  if (state_ != State::open || !handler_ || handler_->is_closing() || reading_ || read_paused_) {
+    return;
+  }
+  const auto until = handler_->read_paused_until();
+  if (!until || *until <= Clock::now()) {
+    read_some();
+    return;
+  }
+  // No read is outstanding now, so the kernel's receive buffer fills and TCP's window closes:
+  // the peer is slowed without the broker buffering anything more.
+  read_paused_ = true;
+  read_pauses_.fetch_add(1, std::memory_order_relaxed);
+  pause_timer_.expires_at(*until);
+  pause_timer_.async_wait(
+      [self = shared_from_this()](std::error_code error) { self->on_pause_end(error); });
+}
+
+void Connection::on_pause_end(std::error_code error) {
+  read_paused_ = false;
+  if (error || state_ != State::open || !handler_ || handler_->is_closing()) {
+    return;  // cancelled by close_socket(), or closing: the close sequence owns the socket now
+  }
+  // Frames the handler kept while paused get their turn even if the peer sends nothing more
+  // (a v3.1.1 publisher waiting for PUBACKs would otherwise stall until its keep alive).
+  handler_->on_bytes(std::span<const std::uint8_t>(), Clock::now());
+  continue_reading();
 }
 
 void Connection::flush() {
@@ -275,6 +305,7 @@ void Connection::close_socket() {
   state_ = State::closed;
   accepting_sends_.store(false, std::memory_order_release);
   close_timer_.cancel();
+  pause_timer_.cancel();
   std::error_code ignored;
   tcp().shutdown(TcpSocket::shutdown_both, ignored);
   tcp().close(ignored);

@@ -68,6 +68,8 @@ class Connection final : public core::ClientLink, public std::enable_shared_from
 
   // Writes started so far (each may carry many sends); for tests and statistics.
   std::uint64_t writes_started() const { return writes_started_.load(std::memory_order_relaxed); }
+  // Times reading was paused for the handler's read_paused_until(); for tests and statistics.
+  std::uint64_t read_pauses() const { return read_pauses_.load(std::memory_order_relaxed); }
   const std::string& peer() const { return info_.peer; }
 
  private:
@@ -82,6 +84,9 @@ class Connection final : public core::ClientLink, public std::enable_shared_from
   TcpSocket& tcp();
   void read_some();
   void on_read(std::error_code error, std::size_t size);
+  // After the handler had bytes: read again, or wait until its read_paused_until() first.
+  void continue_reading();
+  void on_pause_end(std::error_code error);
   void flush();
   void start_write();
   void on_write(std::error_code error);
@@ -96,12 +101,14 @@ class Connection final : public core::ClientLink, public std::enable_shared_from
   Transport transport_;
   asio::any_io_executor executor_;
   asio::steady_timer close_timer_;
+  asio::steady_timer pause_timer_;  // flow control: reading resumes when it fires
   core::ConnectionInfo info_;
   std::unique_ptr<ConnectionHandler> handler_;
 
   // Worker-thread state.
   State state_ = State::open;
   bool reading_ = false;
+  bool read_paused_ = false;  // pause_timer_ is pending; no read is issued meanwhile
   bool writing_ = false;
   bool tls_shutdown_started_ = false;
   bool notified_ = false;
@@ -117,6 +124,7 @@ class Connection final : public core::ClientLink, public std::enable_shared_from
   std::atomic<bool> accepting_sends_{true};
   std::atomic<bool> overflowed_{false};
   std::atomic<std::uint64_t> writes_started_{0};
+  std::atomic<std::uint64_t> read_pauses_{0};
 };
 
 }  // namespace arkmq::net

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 
 #include "broker/core/client_link.hpp"
@@ -31,6 +32,12 @@ class ConnectionHandler {
 
   // True once the handler asked its link to close; the connection stops reading.
   virtual bool is_closing() const = 0;
+
+  // Flow control: while this is a time in the future, the connection issues no read on the
+  // socket (TCP back-pressure slows the peer). Checked after every on_bytes; at that time the
+  // connection calls on_bytes with an empty span (so bytes the handler buffered are processed
+  // even if the peer sends nothing more), then reads again.
+  virtual std::optional<Clock::time_point> read_paused_until() const { return std::nullopt; }
 };
 
 // Called on the connection's worker thread once the transport is ready (after the TLS handshake).

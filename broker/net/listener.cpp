@@ -101,6 +101,10 @@ void Listener::on_accept(std::error_code error, TcpSocket socket, Worker& worker
     });
     return;
   }
+  if (!admit(socket)) {
+    accept_next();
+    return;
+  }
   std::error_code ignored;
   socket.set_option(asio::ip::tcp::no_delay(true), ignored);
 
@@ -126,6 +130,40 @@ void Listener::on_accept(std::error_code error, TcpSocket socket, Worker& worker
     created->start(*factory, std::move(info));
   });
   accept_next();
+}
+
+bool Listener::admit(TcpSocket& socket) {
+  if (params_.connection_rate == nullptr || !params_.connection_rate->enabled()) {
+    return true;
+  }
+  std::error_code error;
+  const auto endpoint = socket.remote_endpoint(error);
+  if (error) {
+    return true;  // already gone; the connection fails on its own
+  }
+  const std::string address = endpoint.address().to_string();
+  const auto decision = params_.connection_rate->on_attempt(address, Clock::now());
+  if (decision.verdict == ConnectionRateLimiter::Verdict::allow) {
+    return true;
+  }
+  if (decision.verdict == ConnectionRateLimiter::Verdict::banned_now) {
+    const std::string message = params_.connection_rate->ban_message(address, decision);
+    params_.log->info("{}", message);  // once per ban; refusals during it are only counted
+    if (params_.on_ban) {
+      core::ConnectionInfo info;
+      info.peer = endpoint.address().is_v6()
+                      ? "[" + address + "]:" + std::to_string(endpoint.port())
+                      : address + ":" + std::to_string(endpoint.port());
+      info.listener = bound_url_;
+      info.tls = tls_ != nullptr;
+      info.policy = policy_;
+      params_.on_ban(info, message);
+    }
+  }
+  // Closed before the TLS handshake and before any MQTT byte: a banned peer costs an accept.
+  std::error_code ignored;
+  socket.close(ignored);
+  return false;
 }
 
 }  // namespace arkmq::net

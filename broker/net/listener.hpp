@@ -18,6 +18,7 @@
 #include "broker/core/connection_info.hpp"
 #include "broker/net/connection.hpp"
 #include "broker/net/connection_handler.hpp"
+#include "broker/net/connection_rate_limiter.hpp"
 #include "broker/net/tls_settings.hpp"
 
 namespace arkmq::net {
@@ -27,6 +28,9 @@ class WorkerPool;
 // See ServerOptions::on_tls_failure.
 using TlsFailureHandler =
     std::function<void(const core::ConnectionInfo& connection, std::string_view reason)>;
+// See ServerOptions::on_ban.
+using BanHandler =
+    std::function<void(const core::ConnectionInfo& connection, std::string_view message)>;
 
 struct ListenerOptions {
   std::string url;   // mqtt://HOST:PORT or mqtts://HOST:PORT; port 0 binds a free port
@@ -44,6 +48,8 @@ class Listener {
     std::chrono::milliseconds handshake_timeout{10000};
     std::shared_ptr<spdlog::logger> log;
     TlsFailureHandler on_tls_failure = {};  // may be empty
+    ConnectionRateLimiter* connection_rate = nullptr;  // null: no per-address rate limit
+    BanHandler on_ban = {};                            // may be empty
   };
 
   // Parses the URL, builds the TLS context, binds and listens. Errors are one readable line.
@@ -64,6 +70,8 @@ class Listener {
            std::shared_ptr<asio::ssl::context> tls, const ListenerOptions& options);
   void accept_next();
   void on_accept(std::error_code error, TcpSocket socket, Worker& worker);
+  // The connection-rate check, before any TLS or MQTT byte: false when the socket was refused.
+  bool admit(TcpSocket& socket);
 
   Params params_;
   asio::ip::tcp::acceptor acceptor_;

@@ -34,7 +34,8 @@ tl::expected<void, std::string> Server::start() {
     auto opened = Listener::open(
         listener, Listener::Params{workers_.at(0).context(), workers_, factory_, options_.limits,
                                    options_.handshake_timeout, options_.log,
-                                   options_.on_tls_failure});
+                                   options_.on_tls_failure, options_.connection_rate.get(),
+                                   options_.on_ban});
     if (!opened) {
       listeners_.clear();
       return tl::unexpected(opened.error());

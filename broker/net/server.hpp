@@ -30,6 +30,11 @@ struct ServerOptions {
   // A TLS handshake failed or timed out (peer, listener, tls and policy filled; no certificate
   // principal). Called on the socket's worker thread; must not block.
   TlsFailureHandler on_tls_failure = {};
+  // Per source address connection-rate limit with bans, checked at accept (before TLS); null:
+  // none. The server only reads it; the owner may read its counters for $SYS.
+  std::shared_ptr<ConnectionRateLimiter> connection_rate;
+  // A ban started (once per ban; `message` is the log line). Accept thread; must not block.
+  BanHandler on_ban = {};
 };
 
 class Server {

@@ -99,8 +99,8 @@ void BrokerProcess::start_arkmq() {
   const std::string binary = arkmq_broker_path();
   if (binary.empty()) throw std::runtime_error("arkmq-broker was not built");
   std::vector<std::string> argv{binary, "--log-level", options_.log_level};
-  if (options_.with_data_dir) {
-    data_dir_ = dir_.file("data");
+  if (options_.with_data_dir || !options_.data_dir_path.empty()) {
+    data_dir_ = options_.data_dir_path.empty() ? dir_.file("data") : options_.data_dir_path;
     argv.insert(argv.end(), {"--data-dir", data_dir_});
   }
   if (!options_.acl_default.empty()) argv.insert(argv.end(), {"--acl-default", options_.acl_default});
@@ -113,7 +113,10 @@ void BrokerProcess::start_arkmq() {
       options_.tls && (!options_.tls_files.crl.empty() || options_.require_password ||
                        options_.tls_allow_anonymous.has_value());
   if (file_listeners) {
-    if (options_.tcp) config += "\n[[listener]]\nurl = \"mqtt://127.0.0.1:0\"\n";
+    if (options_.tcp) {
+      config += "\n[[listener]]\nurl = \"mqtt://127.0.0.1:" + std::to_string(options_.tcp_port) +
+                "\"\n";
+    }
     config += "\n[[listener]]\nurl = \"mqtts://127.0.0.1:0\"\n";
     config += "tls_cert = \"" + options_.tls_files.cert + "\"\n";
     config += "tls_key = \"" + options_.tls_files.key + "\"\n";
@@ -127,7 +130,10 @@ void BrokerProcess::start_arkmq() {
       config += "allow_anonymous = " + flag(*options_.tls_allow_anonymous) + "\n";
     }
   } else {
-    if (options_.tcp) argv.insert(argv.end(), {"--listen", "mqtt://127.0.0.1:0"});
+    if (options_.tcp) {
+      argv.insert(argv.end(),
+                  {"--listen", "mqtt://127.0.0.1:" + std::to_string(options_.tcp_port)});
+    }
     if (options_.tls) {
       argv.insert(argv.end(), {"--listen", "mqtts://127.0.0.1:0", "--tls-cert",
                                options_.tls_files.cert, "--tls-key", options_.tls_files.key,
@@ -213,6 +219,11 @@ std::optional<ExitStatus> BrokerProcess::stop(std::chrono::milliseconds deadline
   auto status = process_->wait(Deadline(deadline));
   if (status) expect_clean_exit(*status);
   return status;
+}
+
+void BrokerProcess::kill() {
+  clean_exit_checked_ = true;  // a SIGKILLed broker exits by the signal, by design
+  process_->kill_and_reap();
 }
 
 void BrokerProcess::expect_clean_exit(const ExitStatus& status) {

@@ -40,6 +40,11 @@ struct BrokerOptions {
   // arkmq only: --data-dir <dir>/data, where the broker keeps arkmq.db (users, rules) and
   // arkmqctl edits it. Off: no data directory (no user store, certificate/anonymous only).
   bool with_data_dir = false;
+  // arkmq only: this --data-dir instead of <dir>/data, so a restarted broker (a new
+  // BrokerProcess) finds the state the previous one left. Implies with_data_dir.
+  std::string data_dir_path;
+  // arkmq only: the mqtt:// listener's port (0: any free one); a restart reuses the old port.
+  std::uint16_t tcp_port = 0;
   // arkmq only: the mqtts:// listener refuses a certificate without a password
   // ([[listener]] require_password); the listeners are then described in the config file.
   bool require_password = false;
@@ -79,6 +84,8 @@ class BrokerProcess {
   // Any exit but code 0 (a crash, a sanitizer report) is a test failure; the destructor stops
   // the broker the same way, so every test checks its broker's exit.
   std::optional<ExitStatus> stop(std::chrono::milliseconds deadline = std::chrono::seconds(10));
+  // SIGKILL (a crash: no shutdown code runs) and reap; the exit is not checked.
+  void kill();
 
  private:
   void start_arkmq();
