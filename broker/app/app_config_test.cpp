@@ -432,13 +432,15 @@ TEST(FlowControlConfig, ConnectionRateIsOnByDefaultAndTheBudgetOff) {
 TEST(FlowControlConfig, EveryKeyIsRead) {
   const auto file = parse(
       "[flow_control]\nmax_connections_per_window = 5\nconnection_window_seconds = 2\n"
-      "ban_seconds = 3\nmax_tracked_addresses = 7\nmemory_budget_bytes = 1048576\n");
+      "ban_seconds = 3\nmax_tracked_addresses = 7\nmemory_budget_bytes = 1048576\n"
+      "quota_disconnect_after = 4\n");
   const AppConfig config = resolve_config(CommandLine{}, file);
   EXPECT_EQ(config.connection_rate.max_per_window, 5U);
   EXPECT_EQ(config.connection_rate.window, std::chrono::seconds(2));
   EXPECT_EQ(config.connection_rate.ban, std::chrono::seconds(3));
   EXPECT_EQ(config.connection_rate.max_tracked_addresses, 7U);
   EXPECT_EQ(config.broker.memory_budget_bytes, 1048576U);
+  EXPECT_EQ(config.broker.quota_disconnect_after, 4U);
   EXPECT_EQ(resolve_config(CommandLine{}, parse("[flow_control]\nmax_connections_per_window = 0\n"))
                 .connection_rate.max_per_window,
             0U);
@@ -451,6 +453,7 @@ TEST(FlowControlConfig, BadValuesAreErrorsNamingTheKeyAndLine) {
       {"[flow_control]\nban_seconds = \"60\"\n", "'ban_seconds'"},
       {"[flow_control]\nmax_tracked_addresses = 0\n", "'max_tracked_addresses'"},
       {"[flow_control]\nmemory_budget_bytes = 1000\n", "'memory_budget_bytes'"},
+      {"[flow_control]\nquota_disconnect_after = -2\n", "'quota_disconnect_after'"},
       {"[flow_control]\nsurprise = 1\n", "unknown key 'surprise' in [flow_control]"},
       {"flow_control = 3\n", "'flow_control'"},
   };
@@ -459,6 +462,28 @@ TEST(FlowControlConfig, BadValuesAreErrorsNamingTheKeyAndLine) {
     EXPECT_NE(error.find("test.toml:"), std::string::npos) << text << " -> " << error;
     EXPECT_NE(error.find(expected), std::string::npos) << text << " -> " << error;
   }
+}
+
+TEST(PersistenceConfig, OnWithADataDirOffWithoutOne) {
+  EXPECT_TRUE(resolve_config(CommandLine{}, parse("data_dir = \"d\"\n")).persistence.enabled);
+  EXPECT_FALSE(resolve_config(CommandLine{}, std::nullopt).persistence.enabled);
+  const AppConfig normal = resolve_config(
+      CommandLine{}, parse("data_dir = \"d\"\n[persistence]\nsynchronous = \"normal\"\n"));
+  EXPECT_EQ(normal.persistence.synchronous, PersistenceSync::normal);
+  EXPECT_FALSE(resolve_config(CommandLine{}, parse("data_dir = \"d\"\n[persistence]\nenabled = false\n"))
+                   .persistence.enabled);
+}
+
+TEST(PersistenceConfig, BadValuesAndEnabledWithoutADataDirAreErrors) {
+  for (const std::string text : {"[persistence]\nsynchronous = \"sometimes\"\n",
+                                 "[persistence]\nenabled = \"yes\"\n",
+                                 "[persistence]\nsurprise = 1\n", "persistence = 1\n"}) {
+    const std::string error = error_of([&] { parse(text); });
+    EXPECT_NE(error.find("test.toml:"), std::string::npos) << text << " -> " << error;
+  }
+  const std::string error = error_of(
+      [&] { resolve_config(CommandLine{}, parse("[persistence]\nenabled = true\n")); });
+  EXPECT_NE(error.find("data_dir"), std::string::npos) << error;
 }
 
 TEST(CommandLine, LastAclDefaultWins) {

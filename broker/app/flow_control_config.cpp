@@ -62,6 +62,8 @@ void read_flow_control(const toml::node& node, net::ConnectionRateSettings& rate
                           std::to_string(bytes));
       }
       broker.memory_budget_bytes = static_cast<std::size_t>(bytes);
+    } else if (name == "quota_disconnect_after") {
+      broker.quota_disconnect_after = static_cast<std::uint32_t>(integer(value, name, 0, 1000000));
     } else {
       throw ConfigError(where(key) + ": unknown key '" + std::string(name) + "' in [flow_control]");
     }

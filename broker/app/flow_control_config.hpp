@@ -11,7 +11,7 @@
 namespace arkmq::app {
 
 // Reads `node` (the value of the "flow_control" key) into `rate` and `broker`
-// (memory_budget_bytes); keys it does not set keep their values.
+// (memory_budget_bytes, quota_disconnect_after); keys it does not set keep their values.
 void read_flow_control(const toml::node& node, net::ConnectionRateSettings& rate,
                        core::BrokerConfig& broker);
 
