@@ -25,12 +25,7 @@ class DurableRestoreTest : public ::testing::Test {
   std::shared_ptr<RecordingDurableState> first = std::make_shared<RecordingDurableState>();
   std::shared_ptr<RecordingDurableState> second = std::make_shared<RecordingDurableState>();
 
-  Broker& make_first() {
-    Broker& broker = before.make();
-    first->set_auto_commit(true);
-    broker.set_durable_state(first);
-    return broker;
-  }
+  Broker& make_first() { return make_durable_broker(before, first); }
   // A new broker loaded from everything the first one committed ("kill -9" now).
   Broker& restart(Clock::time_point now) {
     Broker& broker = after.make();

@@ -24,12 +24,7 @@ class DurableStateTest : public ::testing::Test {
   BrokerFixture fx;
   std::shared_ptr<RecordingDurableState> durable = std::make_shared<RecordingDurableState>();
 
-  Broker& make() {
-    Broker& broker = fx.make();
-    durable->set_auto_commit(true);
-    broker.set_durable_state(durable);
-    return broker;
-  }
+  Broker& make() { return make_durable_broker(fx, durable); }
 };
 
 TEST_F(DurableStateTest, SessionsWithExpiryZeroReportNothing) {

@@ -4,12 +4,14 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "broker/core/durable_state.hpp"
+#include "broker/core/test_support/test_client.hpp"
 
 namespace arkmq::core::test {
 
@@ -76,6 +78,16 @@ class RecordingDurableState final : public DurableState {
 
 // The state a store would hold after the reports up to `up_to` (what a restart after a crash
 // would load); messages in id order. Lets tests check that the reports are complete.
+// A broker from `fixture` persisting into `durable`, committing every report at once (tests turn
+// auto-commit off to hold acknowledgements).
+inline Broker& make_durable_broker(BrokerFixture& fixture,
+                                   const std::shared_ptr<RecordingDurableState>& durable) {
+  Broker& broker = fixture.make();
+  durable->set_auto_commit(true);
+  broker.set_durable_state(durable);
+  return broker;
+}
+
 RestoredState replay(const std::vector<RecordingDurableState::Report>& reports,
                      DurableState::Ticket up_to);
 
