@@ -14,7 +14,8 @@ repo_dir=$(cd "$(dirname "$0")/.." && pwd)
 fuzz_bin_dir="$build_dir/tests/fuzz"
 
 # fuzzer executable -> seed corpus directory under tests/fuzz/corpus
-declare -A corpus=( [fuzz_decoder]=decoder [fuzz_topic]=topic [fuzz_acl_policy]=acl_policy )
+declare -A corpus=( [fuzz_decoder]=decoder [fuzz_topic]=topic [fuzz_acl_policy]=acl_policy
+                 [fuzz_service_announcement]=service_announcement )
 
 fuzzers=()
 for name in "${!corpus[@]}"; do
