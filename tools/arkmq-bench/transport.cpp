@@ -1,0 +1,34 @@
+// Transport: connect and handshake.
+#include "tools/arkmq-bench/transport.hpp"
+
+#include <openssl/ssl.h>
+
+namespace arkmq::bench {
+
+void Transport::async_open(const asio::ip::tcp::endpoint& endpoint, const std::string& host,
+                           std::function<void(std::error_code)> done) {
+  stream_.next_layer().async_connect(
+      endpoint, [this, host, done = std::move(done)](std::error_code ec) mutable {
+        if (ec) return done(ec);
+        std::error_code ignored;
+        stream_.next_layer().set_option(asio::ip::tcp::no_delay(true), ignored);
+        if (!tls_) return done({});
+        std::error_code parse_error;
+        asio::ip::make_address(host, parse_error);
+        if (parse_error) {  // a name, not an address literal: send it as SNI
+          // SSL_set_tlsext_host_name without its macro's C cast.
+          SSL_ctrl(stream_.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+                   const_cast<char*>(host.c_str()));
+        }
+        if (verify_host_) stream_.set_verify_callback(asio::ssl::host_name_verification(host));
+        stream_.async_handshake(asio::ssl::stream_base::client,
+                                [done = std::move(done)](std::error_code hs) { done(hs); });
+      });
+}
+
+void Transport::close() {
+  std::error_code ignored;
+  stream_.next_layer().close(ignored);
+}
+
+}  // namespace arkmq::bench
