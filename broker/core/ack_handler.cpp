@@ -8,6 +8,7 @@ using Stage = InFlight::Stage;
 using protocol::ReasonCode;
 
 void complete(ConnectionState& c, Session& session, std::uint16_t packet_id) {
+  session.note_progress(c.now);
   session.remove_in_flight(packet_id);
   pump_queue(session, c.context());
 }

@@ -237,6 +237,7 @@ void handle_connect(ConnectionState& c, protocol::Connect&& connect) {
       session = &data->sessions.create(grant.client_id);
     }
     session->bind(std::move(binding));
+    session->note_progress(c.now);  // a fresh connection counts as making progress
     ++data->clients_connected;
     count_online(c, *data);
     session->set_expiry_interval(grant.session_expiry);

@@ -43,9 +43,20 @@ void commit_topic_form(SessionBinding& binding, const std::string& topic, TopicF
   if (form.alias != 0 && !form.omit_topic) binding.aliases.by_topic.emplace(topic, form.alias);
 }
 
+// A queue over half its limits, for an online subscriber that acknowledged recently.
+bool is_congested(const Session& session, const QueueLimits& limits, TimePoint now) {
+  if (!session.is_online() || now - session.last_progress() > kStalledAfter) return false;
+  return (limits.max_messages != 0 && session.queued_count() * 2 >= limits.max_messages) ||
+         (limits.max_bytes != 0 && session.queued_bytes() * 2 >= limits.max_bytes);
+}
+
 DeliveryResult enqueue(Session& session, Outbound outbound, const DeliveryContext& context) {
   // The BrokerConfig bounds, or the session principal's where tighter (quota_enforcement.hpp).
-  if (session.enqueue(std::move(outbound), queue_limits_for(context.state, session))) {
+  const QueueLimits limits = queue_limits_for(context.state, session);
+  if (session.enqueue(std::move(outbound), limits)) {
+    if (context.congested != nullptr && is_congested(session, limits, context.now)) {
+      *context.congested = true;
+    }
     return DeliveryResult::queued;
   }
   StatCounters::add(context.state.counters().messages_dropped);

@@ -4,6 +4,7 @@
 // Called only under the broker lock (ClientLink::send only queues, so that is allowed).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <vector>
 
@@ -70,7 +71,15 @@ enum class DeliveryResult { sent, queued, dropped, expired };
 struct DeliveryContext {
   BrokerState& state;
   TimePoint now;
+  // Set to true when a QoS 1/2 message was queued for an online subscriber whose queue is over
+  // half full while it still acknowledges (slow, not stalled): the publisher's handler then
+  // pauses reading from the publisher briefly (publisher back-pressure). Null: nobody asks.
+  bool* congested = nullptr;
 };
+
+// How long since its last acknowledgement a subscriber still counts as slow rather than stalled:
+// a stalled one (a client that stopped reading) never slows publishers; its excess is dropped.
+inline constexpr std::chrono::seconds kStalledAfter{1};
 
 // Sends (online, window open), queues (QoS 1/2 beyond the window or offline) or drops one
 // message for `session`. QoS 0 is never queued for an offline session.

@@ -72,6 +72,17 @@ PublishFacts facts_of(const protocol::Publish& publish) {
                       payload_bytes(publish.payload)};
 }
 
+// A subscriber's queue is filling while it still keeps up partly: stop reading from this
+// publisher for a moment instead of letting the queue overflow and drop messages this publisher
+// has been told were accepted. Each later PUBLISH into the same congestion pauses again, so the
+// publisher runs at the subscriber's pace; a stalled subscriber never pauses anyone.
+void pause_for_backpressure(ConnectionState& c) {
+  constexpr std::chrono::milliseconds kPause{5};
+  const TimePoint until = c.now + kPause;
+  if (!c.read_paused_until || *c.read_paused_until < until) c.read_paused_until = until;
+  QuotaCounters::add(c.state.counters().quota.backpressure);
+}
+
 void send_ack(ConnectionState& c, QoS qos, std::uint16_t packet_id, ReasonCode reason) {
   protocol::Properties properties;
   if (is_error(reason) && c.problem_information) {
@@ -130,7 +141,11 @@ void handle_publish(ConnectionState& c, protocol::Publish&& publish) {
         // so a crash can never let the resent PUBLISH be routed a second time.
         if (qos == QoS::exactly_once) session->add_inbound_qos2(packet_id);
         const MessagePtr message = make_message(std::move(publish), c.client_id, c.now);
-        const std::size_t delivered = publish_message(*data, message, c.context());
+        bool congested = false;
+        DeliveryContext context = c.context();
+        context.congested = &congested;
+        const std::size_t delivered = publish_message(*data, message, context);
+        if (congested) pause_for_backpressure(c);
         note_published(c, *data, message);  // who holds the retained message (max_retained)
         if (delivered == 0 && c.is_v5()) reason = ReasonCode::no_matching_subscribers;
       }

@@ -20,6 +20,7 @@ std::vector<std::pair<std::string, std::string>> quota_sys_values(const QuotaCou
       {"quota/refused_subscriptions", load(counters.refused_subscriptions)},
       {"quota/retained_refused", load(counters.retained_refused)},
       {"quota/queue_dropped", load(counters.queue_dropped)},
+      {"quota/backpressure", load(counters.backpressure)},
   };
 }
 

@@ -31,6 +31,7 @@ struct QuotaCounters {
   std::atomic<std::uint64_t> refused_subscriptions{0};  // SUBACK 0x97 / 0x80 (max_subscriptions)
   std::atomic<std::uint64_t> retained_refused{0};     // retained messages not stored
   std::atomic<std::uint64_t> queue_dropped{0};        // dropped for a principal's queue limit
+  std::atomic<std::uint64_t> backpressure{0};         // publishers paused for a slow subscriber
 
   static void add(std::atomic<std::uint64_t>& counter, std::uint64_t n = 1) {
     counter.fetch_add(n, std::memory_order_relaxed);

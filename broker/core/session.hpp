@@ -163,6 +163,11 @@ class Session {
   std::size_t queued_count() const { return queue_.size(); }
   std::size_t queued_bytes() const { return queued_bytes_; }
 
+  // --- progress: when the client last acknowledged a QoS 1/2 PUBLISH (or attached). A session
+  // whose queue fills while it still makes progress is slow; one that makes none is stalled.
+  TimePoint last_progress() const { return last_progress_; }
+  void note_progress(TimePoint now) { last_progress_ = now; }
+
   // --- inbound QoS 2: ids received and not yet released by PUBREL [MQTT-4.3.3-*]
   const std::unordered_set<std::uint16_t>& inbound_qos2() const { return inbound_qos2_; }
   void add_inbound_qos2(std::uint16_t packet_id);
@@ -184,6 +189,7 @@ class Session {
   std::size_t awaiting_resend_ = 0;  // entries of in_flight_ with awaiting_resend set
   std::deque<Outbound> queue_;
   std::size_t queued_bytes_ = 0;
+  TimePoint last_progress_{};
   std::unordered_set<std::uint16_t> inbound_qos2_;
   DurableLog* durable_log_ = nullptr;
 
