@@ -9,6 +9,7 @@
 #include "acl/password_hash.hpp"
 #include "broker/app/acl_policy.hpp"
 #include "broker/app/policy_watcher.hpp"
+#include "broker/app/run_io_until.hpp"
 #include "broker/app/quota_limits.hpp"
 #include "broker/core/test_support/test_client.hpp"
 
@@ -119,14 +120,10 @@ class QuotaLimitsStoreTest : public ::testing::Test {
     std::filesystem::remove_all(dir, ignored);
   }
 
+  // Runs the main loop until `done()` (at most 5 s); returns done().
   template <typename Condition>
   bool run_until(Condition done) {
-    const auto deadline = std::chrono::steady_clock::now() + 5s;
-    while (!done() && std::chrono::steady_clock::now() < deadline) {
-      context.run_for(20ms);
-      if (context.stopped()) context.restart();
-    }
-    return done();
+    return test::run_io_until(context, done);
   }
 
   const storage::ChangeContext who{"test", "quota set"};
