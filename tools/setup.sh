@@ -16,6 +16,7 @@ packages=(
   libpaho-mqttpp-dev libpaho-mqtt-dev # Paho MQTT C++ (tests, edge bridge)
   libcpp-httplib-dev                  # arkmq-edge's HTTP backends (client) and test services
   mosquitto mosquitto-clients         # reference broker, bridge and CLI clients for tests
+  python3 util-linux                  # tools/bench-compare (taskset pins the brokers)
 )
 missing=()
 for p in "${packages[@]}"; do
