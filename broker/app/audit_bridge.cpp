@@ -201,9 +201,21 @@ void AuditBridge::denied(const core::ClientIdentity& who, core::DeniedAction act
   sink_.submit(std::move(event));
 }
 
+namespace {
+
+// Whose hits share a one-row-per-second window: the client id, or, before there is one (a ban at
+// accept), the source address without its port, so bans of different addresses each get a row.
+std::string quota_hit_key(const core::ClientIdentity& who) {
+  if (!who.client_id.empty() || who.connection == nullptr) return std::string(who.client_id);
+  const std::string& peer = who.connection->peer;
+  return "\x01" + peer.substr(0, peer.rfind(':'));
+}
+
+}  // namespace
+
 void AuditBridge::quota_hit(const core::ClientIdentity& who, core::QuotaKind kind,
                             std::string_view detail) {
-  const std::optional<std::uint64_t> suppressed = admit_quota_hit(who.client_id, kind);
+  const std::optional<std::uint64_t> suppressed = admit_quota_hit(quota_hit_key(who), kind);
   if (!suppressed) return;
   AuditEvent event = row(AuditType::quota_hit, AuditOutcome::deny, who);
   AuditDetails details;

@@ -222,6 +222,22 @@ TEST_F(AuditBridgeTest, QuotaHitIsAQuotaHitRowWithTheKindAndDetail) {
                                   R"({"quota":"message_rate","detail":"message rate over 10 msgs/s"})"));
 }
 
+TEST_F(AuditBridgeTest, HitsWithoutAClientIdAreLimitedPerSourceAddress) {
+  AuditBridge bridge = make();
+  const auto from = [](std::string peer) {
+    core::ConnectionInfo info;
+    info.peer = std::move(peer);
+    return info;
+  };
+  const core::ConnectionInfo first = from("192.0.2.7:4000");
+  const core::ConnectionInfo same_address = from("192.0.2.7:4001");
+  const core::ConnectionInfo other = from("192.0.2.8:4000");
+  bridge.quota_hit(ClientIdentity{{}, {}, &first}, core::QuotaKind::connections, "ban");
+  bridge.quota_hit(ClientIdentity{{}, {}, &same_address}, core::QuotaKind::connections, "ban");
+  bridge.quota_hit(ClientIdentity{{}, {}, &other}, core::QuotaKind::connections, "ban");
+  EXPECT_EQ(sink.events_of(AuditType::quota_hit).size(), 2U);  // one per address
+}
+
 TEST_F(AuditBridgeTest, QuotaHitsAreOneRowPerSecondPerClientAndKind) {
   AuditBridge bridge = make();
   for (int i = 0; i < 10; ++i) bridge.quota_hit(alice(), core::QuotaKind::message_rate, "r");
