@@ -13,30 +13,19 @@
 #include "storage/audit_journal.hpp"
 #include "storage/audit_reader.hpp"
 #include "storage/audit_schema.hpp"
+#include "storage/test_files.hpp"
 
 namespace arkmq::storage {
 namespace {
 
-// A directory under $TMPDIR (or /tmp) for one benchmark, removed afterwards.
+// A private directory under $TMPDIR (storage's test helper); the database file in it.
 class BenchDir {
  public:
-  BenchDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string pattern = std::string(base != nullptr && *base != '\0' ? base : "/tmp") +
-                          "/arkmq-audit-bench-XXXXXX";
-    if (::mkdtemp(pattern.data()) != nullptr) path_ = pattern;
-  }
-  ~BenchDir() {
-    std::error_code ignored;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
-  }
-  BenchDir(const BenchDir&) = delete;
-  BenchDir& operator=(const BenchDir&) = delete;
-  std::string file() const { return path_ + "/audit.db"; }
-  bool ok() const { return !path_.empty(); }
+  std::string file() const { return dir_.file("audit.db"); }
+  bool ok() const { return !dir_.path().empty(); }
 
  private:
-  std::string path_;
+  test::TempDir dir_;
 };
 
 // A typical publish row: ~200 bytes of text, no payload.

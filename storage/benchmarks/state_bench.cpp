@@ -15,29 +15,19 @@
 #include <vector>
 
 #include "storage/state_store.hpp"
+#include "storage/test_files.hpp"
 
 namespace arkmq::storage {
 namespace {
 
+// A private directory under $TMPDIR (storage's test helper); the database file in it.
 class BenchDir {
  public:
-  BenchDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string pattern = std::string(base != nullptr && *base != '\0' ? base : "/tmp") +
-                          "/arkmq-state-bench-XXXXXX";
-    if (::mkdtemp(pattern.data()) != nullptr) path_ = pattern;
-  }
-  ~BenchDir() {
-    std::error_code ignored;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
-  }
-  BenchDir(const BenchDir&) = delete;
-  BenchDir& operator=(const BenchDir&) = delete;
-  std::string file() const { return path_ + "/state.db"; }
-  bool ok() const { return !path_.empty(); }
+  std::string file() const { return dir_.file("state.db"); }
+  bool ok() const { return !dir_.path().empty(); }
 
  private:
-  std::string path_;
+  test::TempDir dir_;
 };
 
 // A 100-byte body, as the broker's adapter would encode a small sensor message.
