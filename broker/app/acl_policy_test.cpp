@@ -9,6 +9,7 @@
 #include "acl/password_hash.hpp"
 #include "broker/app/acl_policy.hpp"
 #include "broker/app/policy_watcher.hpp"
+#include "broker/app/config_store_pair.hpp"
 #include "broker/app/run_io_until.hpp"
 #include "broker/core/test_support/test_client.hpp"
 
@@ -130,17 +131,7 @@ TEST(PolicyReloadedLine, IsTheLineOperatorsWaitFor) {
 class PolicyWatcherTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char pattern[] = "/tmp/arkmq-watcher-XXXXXX";
-    ASSERT_NE(::mkdtemp(pattern), nullptr);
-    dir = pattern;
-    const std::string path = storage::config_db_path(dir);
-    auto opened = storage::ConfigStore::open(path);
-    ASSERT_TRUE(opened) << opened.error().message;
-    store.emplace(std::move(*opened));
-    auto admin_opened = storage::ConfigStore::open(path);
-    ASSERT_TRUE(admin_opened) << admin_opened.error().message;
-    admin.emplace(std::move(*admin_opened));
-    (void)store->changed_since_last_check();
+    ASSERT_EQ(stores.open("watcher"), "");
 
     authority = std::make_shared<acl::Authority>(acl::AuthoritySettings{});
     auto policy = std::make_shared<AclPolicy>(authority);
@@ -154,10 +145,7 @@ class PolicyWatcherTest : public ::testing::Test {
 
   void TearDown() override {
     watcher.reset();
-    store.reset();
-    admin.reset();
-    std::error_code ignored;
-    std::filesystem::remove_all(dir, ignored);
+    stores.close();
   }
 
   // Runs the main loop until `done()` (at most 5 s); returns done().
@@ -170,10 +158,10 @@ class PolicyWatcherTest : public ::testing::Test {
   }
 
   const storage::ChangeContext who{"test", "user add"};
-  std::string dir;
   asio::io_context context;
-  std::optional<storage::ConfigStore> store;
-  std::optional<storage::ConfigStore> admin;
+  test::ConfigStorePair stores;
+  std::optional<storage::ConfigStore>& store = stores.store;
+  std::optional<storage::ConfigStore>& admin = stores.admin;
   std::shared_ptr<acl::Authority> authority;
   std::unique_ptr<core::Broker> broker;
   std::unique_ptr<PolicyWatcher> watcher;

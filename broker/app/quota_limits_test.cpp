@@ -9,6 +9,7 @@
 #include "acl/password_hash.hpp"
 #include "broker/app/acl_policy.hpp"
 #include "broker/app/policy_watcher.hpp"
+#include "broker/app/config_store_pair.hpp"
 #include "broker/app/run_io_until.hpp"
 #include "broker/app/quota_limits.hpp"
 #include "broker/core/test_support/test_client.hpp"
@@ -84,17 +85,7 @@ TEST(QuotaLimits, TheGenerationMovesOnlyWhenLimitsOrRolesChange) {
 class QuotaLimitsStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char pattern[] = "/tmp/arkmq-quota-XXXXXX";
-    ASSERT_NE(::mkdtemp(pattern), nullptr);
-    dir = pattern;
-    const std::string path = storage::config_db_path(dir);
-    auto opened = storage::ConfigStore::open(path);
-    ASSERT_TRUE(opened) << opened.error().message;
-    store.emplace(std::move(*opened));
-    auto admin_opened = storage::ConfigStore::open(path);
-    ASSERT_TRUE(admin_opened) << admin_opened.error().message;
-    admin.emplace(std::move(*admin_opened));
-    (void)store->changed_since_last_check();
+    ASSERT_EQ(stores.open("quota"), "");
 
     acl::AuthoritySettings settings;
     settings.default_effect = acl::Effect::allow;
@@ -114,10 +105,7 @@ class QuotaLimitsStoreTest : public ::testing::Test {
 
   void TearDown() override {
     watcher.reset();
-    store.reset();
-    admin.reset();
-    std::error_code ignored;
-    std::filesystem::remove_all(dir, ignored);
+    stores.close();
   }
 
   // Runs the main loop until `done()` (at most 5 s); returns done().
@@ -127,10 +115,10 @@ class QuotaLimitsStoreTest : public ::testing::Test {
   }
 
   const storage::ChangeContext who{"test", "quota set"};
-  std::string dir;
   asio::io_context context;
-  std::optional<storage::ConfigStore> store;
-  std::optional<storage::ConfigStore> admin;
+  test::ConfigStorePair stores;
+  std::optional<storage::ConfigStore>& store = stores.store;
+  std::optional<storage::ConfigStore>& admin = stores.admin;
   std::shared_ptr<acl::Authority> authority;
   std::shared_ptr<QuotaLimits> limits = std::make_shared<QuotaLimits>();
   std::unique_ptr<core::Broker> broker;
