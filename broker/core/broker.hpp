@@ -15,6 +15,7 @@
 #include "broker/core/authenticator.hpp"
 #include "broker/core/broker_config.hpp"
 #include "broker/core/broker_events.hpp"
+#include "broker/core/service_settings.hpp"
 #include "broker/protocol/reason_code.hpp"
 
 namespace arkmq::core {
@@ -64,6 +65,13 @@ class Broker {
   // Per-principal flow-control limits (client_limits.hpp). Call before serving; without a
   // provider only the BrokerConfig bounds apply.
   void set_limits_provider(std::shared_ptr<LimitsProvider> limits);
+
+  // Services ($svc/, docs/protocol.md): bounds, call rates and the call-id source. Call before
+  // serving; without it the defaults of ServiceSettings apply.
+  void set_service_settings(ServiceSettings settings);
+  // Service call deadlines and announcement expiry. Call every ~50 ms from any one thread, so a
+  // timeout is answered close to its deadline (tick() runs it too, at its own pace).
+  void tick_services(Clock::time_point now);
 
   // Housekeeping, called about once a second from any one thread: session expiry, delayed
   // wills, message expiry, $SYS refresh.

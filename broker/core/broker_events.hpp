@@ -4,6 +4,7 @@
 // never block and never call back into the Broker. Every method has an empty default.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -47,6 +48,20 @@ struct PublishFacts {
   std::span<const std::uint8_t> payload;  // valid only during the call
 };
 
+// One finished service call (docs/protocol.md, "Call"): answered by the node, refused by the
+// broker, timed out, or lost with its node. Views valid only during the call.
+struct ServiceCallFacts {
+  std::string_view service;
+  std::string_view method;
+  std::string_view node;         // empty when no node was selected
+  std::string_view status;       // services::to_string(ServiceStatus): "ok", "denied", ...
+  std::string_view error;        // the `svc-error` text sent to the caller (empty on ok)
+  std::string_view correlation;  // the caller's Correlation Data, raw bytes (journal: hex)
+  std::chrono::microseconds latency{0};  // from the call's PUBLISH to its reply or error
+  std::size_t request_bytes = 0;
+  std::size_t reply_bytes = 0;
+};
+
 class BrokerEvents {
  public:
   virtual ~BrokerEvents() = default;
@@ -74,6 +89,18 @@ class BrokerEvents {
   // ("publish refused 0x96 on topic t", ...). Can fire at line rate: implementations rate-limit.
   virtual void quota_hit(const ClientIdentity& /*who*/, QuotaKind /*kind*/,
                          std::string_view /*detail*/) {}
+  // A service call ended (one event per call, including refused ones that could be answered).
+  // `caller` may be offline (connection null) when a timeout fires after it left.
+  virtual void service_call(const ClientIdentity& /*caller*/, const ServiceCallFacts& /*call*/) {}
+  // A `$svc/` message the broker dropped without a call to report: an unsolicited, late,
+  // duplicate or misdirected reply ("late", "unsolicited", ...), a rejected announcement ("bad
+  // announcement: ..."), a call that cannot be answered ("service calls need MQTT 5").
+  // Can fire at line rate: implementations rate-limit.
+  virtual void service_dropped(const ClientIdentity& /*who*/, std::string_view /*topic*/,
+                               std::string_view /*why*/) {}
+  // The registry changed: `service` is now offered by `nodes_available` nodes (metrics).
+  virtual void service_registry_changed(std::string_view /*service*/,
+                                        std::size_t /*nodes_available*/) {}
 };
 
 }  // namespace arkmq::core
