@@ -31,6 +31,7 @@ void Broker::set_events(std::shared_ptr<BrokerEvents> events) {
 void Broker::set_sys_extra(SysExtra extra) { state_->set_sys_extra(std::move(extra)); }
 
 void Broker::tick(Clock::time_point now) {
+  tick_services(now);  // takes the lock itself; also run faster by whoever calls tick_services
   auto data = state_->lock();
   if (!data->started_at) data->started_at = now;
   const DeliveryContext context{*state_, now};

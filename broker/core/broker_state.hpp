@@ -24,7 +24,9 @@
 #include "broker/core/guarded.hpp"
 #include "broker/core/memory_counters.hpp"
 #include "broker/core/quota_state.hpp"
+#include "broker/core/replay_filter.hpp"
 #include "broker/core/retained_store.hpp"
+#include "broker/core/service_hub.hpp"
 #include "broker/core/session_store.hpp"
 #include "broker/core/subscription_tree.hpp"
 #include "broker/core/will_scheduler.hpp"
@@ -65,6 +67,8 @@ struct BrokerData {
   std::vector<MatchedSubscription> match_scratch;  // reused by routing: no allocation per message
   PrincipalQuotas principal_quotas;  // flow control: connections, retained per principal
   DurableLog durable;  // reports to BrokerState::durable(); message ids (durable_log.hpp)
+  ServiceHub services;  // $svc/: registry, outstanding calls, call rates (service_hub.hpp)
+  ReplayFilter replay;  // edge outbox replays: duplicates dropped (replay_filter.hpp)
 };
 
 class BrokerState {

@@ -12,6 +12,7 @@
 #include "broker/core/router.hpp"
 #include "broker/core/session_lifecycle.hpp"
 #include "broker/protocol/topic.hpp"
+#include "broker/services/names.hpp"
 
 namespace arkmq::core {
 namespace {
@@ -124,11 +125,9 @@ void drop_unauthorized_queued(Session& session, const DeliveryContext& context) 
 }  // namespace
 
 std::string response_information_for(std::string_view client_id) {
-  if (client_id.empty() || client_id.find_first_of("/+#") != std::string_view::npos ||
-      client_id.front() == '$' || !protocol::is_valid_utf8(client_id)) {
-    return {};
-  }
-  return fmt::format("reply/{}/", client_id);
+  // The services inbox (service_rules.hpp): the one topic space only this client may read.
+  if (!protocol::is_valid_utf8(client_id)) return {};
+  return services::inbox_prefix(client_id).value_or(std::string{});
 }
 
 void handle_connect(ConnectionState& c, protocol::Connect&& connect) {

@@ -9,7 +9,8 @@ namespace arkmq::core {
 
 void handle_connect(ConnectionState& connection, protocol::Connect&& connect);
 
-// "reply/<client id>/" when the client id is one valid topic level; empty otherwise.
+// The client's services inbox "$svc/inbox/<client id>/" (services::inbox_prefix) when the client
+// id is one valid topic level; empty otherwise (such a client has no inbox).
 // Sent as Response Information when the client asks for it [MQTT-3.1.2.11.7].
 std::string response_information_for(std::string_view client_id);
 

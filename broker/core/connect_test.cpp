@@ -205,7 +205,7 @@ TEST_F(ConnectTest, ResponseInformationWhenRequested) {
   protocol::Properties p;
   p.request_response_information = 1;
   TestClient c(broker, ProtocolVersion::v5);
-  EXPECT_EQ(c.connect("dev1", true, p).properties.response_information, "reply/dev1/");
+  EXPECT_EQ(c.connect("dev1", true, p).properties.response_information, "$svc/inbox/dev1/");
   TestClient d(broker, ProtocolVersion::v5);
   EXPECT_FALSE(d.connect("a/b", true, p).properties.response_information);
   TestClient e(broker, ProtocolVersion::v5);

@@ -9,6 +9,7 @@
 #include "broker/core/message_builder.hpp"
 #include "broker/core/quota_enforcement.hpp"
 #include "broker/core/router.hpp"
+#include "broker/core/service_wiring.hpp"
 #include "broker/protocol/topic.hpp"
 
 namespace arkmq::core {
@@ -62,7 +63,8 @@ std::optional<Violation> check_publish(ConnectionState& c, protocol::Publish& pu
 
 // Step 5: publishing to '$' topics is reserved for the broker; then the Authorizer.
 bool may_publish(ConnectionState& c, std::string_view topic) {
-  if (topic.front() == '$') return false;
+  // except the service topics clients use (call/announce/reply, service_wiring.hpp).
+  if (topic.front() == '$' && !is_client_service_topic(topic)) return false;
   return c.state.authorizer().authorize(AccessRequest{c.principal, c.client_id, Action::publish,
                                                       topic}) == Decision::allow;
 }
@@ -131,10 +133,18 @@ void handle_publish(ConnectionState& c, protocol::Publish&& publish) {
                      c.principal, publish.topic);
         const PublishFacts facts = facts_of(publish);
         c.events().denied(c.identity(), DeniedAction::publish, publish.topic, &facts);
+        if (is_client_service_topic(publish.topic)) {
+          handle_denied_service_publish(c, *data, publish);  // a call: `denied` reply
+        }
       } else if (const PublishQuotaDecision quota = check_publish_quota(c, *data, publish);
                  quota.reason != ReasonCode::success) {
         reason = quota.reason;  // flow control (v5): not routed; QoS 0 dropped
         if (quota.disconnect) violation = Violation{*quota.disconnect, "publish quota exceeded repeatedly"};
+      } else if (is_client_service_topic(publish.topic)) {
+        // Handled by the services layer, never routed as an ordinary message.
+        reason = handle_service_publish(c, *data, std::move(publish));
+      } else if (drop_replayed_duplicate(data->replay, c.principal, c.client_id, publish)) {
+        // An edge outbox replay already delivered (docs/edge.md "Duplicates"): acked, not routed.
       } else {
         c.events().published(c.identity(), facts_of(publish));
         // The id is recorded before routing: a subscriber's copy is committed only after it,

@@ -6,6 +6,7 @@
 
 #include "broker/core/message_builder.hpp"
 #include "broker/core/quota_enforcement.hpp"
+#include "broker/core/service_rules.hpp"
 
 namespace arkmq::core {
 namespace {
@@ -17,6 +18,11 @@ QoS min_qos(QoS a, QoS b) { return a < b ? a : b; }
 }  // namespace
 
 bool may_receive(BrokerState& state, const Session& session, std::string_view topic) {
+  // The built-in inbox rule decides `$svc/inbox/...` before (and instead of) the Authorizer.
+  if (const BuiltinAccess builtin = builtin_receive_access(session.client_id(), topic);
+      builtin != BuiltinAccess::not_builtin) {
+    return builtin == BuiltinAccess::allow;
+  }
   return state.authorizer().authorize(AccessRequest{session.principal(), session.client_id(),
                                                     Action::receive, topic}) == Decision::allow;
 }

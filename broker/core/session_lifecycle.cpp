@@ -5,6 +5,7 @@
 
 #include "broker/core/message_builder.hpp"
 #include "broker/core/router.hpp"
+#include "broker/core/service_wiring.hpp"
 
 namespace arkmq::core {
 
@@ -52,6 +53,8 @@ void detach_connection(BrokerData& data, Session& session, bool send_will,
     connection = session.binding()->connection;
     session.unbind();
     --data.clients_connected;
+    // Every connection end passes here once: registry entries, served and own calls.
+    service_connection_closed(data, session.client_id(), context);
   }
   std::optional<protocol::Will> will = std::move(session.will());
   session.will().reset();

@@ -11,6 +11,7 @@
 #include "broker/core/error_mapping.hpp"
 #include "broker/core/quota_enforcement.hpp"
 #include "broker/core/router.hpp"
+#include "broker/core/service_rules.hpp"
 #include "broker/protocol/topic.hpp"
 
 namespace arkmq::core {
@@ -88,9 +89,15 @@ void handle_subscribe(ConnectionState& c, protocol::Subscribe&& subscribe) {
     if (code == ReasonCode::success && wildcard && !c.config.wildcard_subscriptions) {
       code = ReasonCode::wildcard_subscriptions_not_supported;
     }
+    // The built-in `$svc/` rules (inbox, listing, serving) decide before (and instead of) the
+    // Authorizer (service_rules.hpp).
+    const BuiltinAccess builtin = builtin_subscribe_access(c.client_id, c.principal, parsed.filter);
     if (code == ReasonCode::success &&
-        c.state.authorizer().authorize(AccessRequest{c.principal, c.client_id, Action::subscribe,
-                                                     request.filter}) != Decision::allow) {
+        (builtin == BuiltinAccess::deny ||
+         (builtin == BuiltinAccess::not_builtin &&
+          c.state.authorizer().authorize(AccessRequest{c.principal, c.client_id,
+                                                       Action::subscribe, request.filter}) !=
+              Decision::allow))) {
       code = ReasonCode::not_authorized;
       // debug, not warn: a client can repeat a denied request at line rate; the audit journal
       // records each denial (rate-limited per client) for whoever needs them.

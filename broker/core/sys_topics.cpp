@@ -47,6 +47,9 @@ void refresh_sys_topics(BrokerData& data, const DeliveryContext& context) {
   for (auto& [name, value] : quota_sys_values(counters.quota)) {  // flow control
     publish_sys(data, "$SYS/broker/" + name, std::move(value), context);
   }
+  for (auto& [name, value] : replay_sys_values(data.replay)) {  // edge replay duplicates
+    publish_sys(data, "$SYS/broker/" + name, std::move(value), context);
+  }
   for (auto& [name, value] :  // the memory budget
        memory_sys_values(counters.memory, context.state.config().memory_budget_bytes,
                          counters.messages_dropped.load(std::memory_order_relaxed))) {

@@ -52,13 +52,13 @@ CallQuota::CallQuota(std::size_t max_tracked_callers)
     : max_tracked_callers_(max_tracked_callers) {}
 
 void CallQuota::set_limits(std::string_view service, CallRateLimits limits) {
+  // Kept even when all zero: an explicit "unlimited" overrides the default limits.
   auto& entry = services_[std::string(service)];
   entry = PerService{};  // new limits start from full buckets
   entry.limits = limits;
-  if (limits.per_caller_rate == 0 && limits.total_rate == 0) {
-    services_.erase(std::string(service));
-  }
 }
+
+void CallQuota::set_default_limits(CallRateLimits limits) { default_limits_ = limits; }
 
 std::size_t CallQuota::tracked_callers() const {
   std::size_t count = 0;
@@ -76,8 +76,14 @@ void CallQuota::prune(TimePoint now) {
 
 ServiceStatus CallQuota::check(std::string_view service, std::string_view caller,
                                TimePoint now) {
-  const auto it = services_.find(service);
-  if (it == services_.end()) return ServiceStatus::ok;
+  auto it = services_.find(service);
+  if (it == services_.end()) {
+    if (default_limits_.per_caller_rate == 0 && default_limits_.total_rate == 0) {
+      return ServiceStatus::ok;
+    }
+    it = services_.emplace(std::string(service), PerService{}).first;
+    it->second.limits = default_limits_;
+  }
   auto& entry = it->second;
   const auto& limits = entry.limits;
   if (limits.total_rate != 0 && !entry.total) {

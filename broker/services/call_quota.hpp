@@ -43,11 +43,16 @@ class CallBucket {
 // token; only then are both charged (a refused call costs nothing). Services without limits
 // track nothing. Per-caller buckets are bounded: past max_tracked_callers, full buckets are
 // dropped (they equal new ones); if every bucket is in use the call is refused.
+// A service without limits of its own (set_limits) gets the default limits (none unless
+// set_default_limits): its entry is made at its first call, so the caller must check that the
+// service is known (the registry bounds the number of services) before calling check().
 class CallQuota {
  public:
   explicit CallQuota(std::size_t max_tracked_callers = 100'000);
 
+  // Limits of one service; all-zero limits make it unlimited even when the default is not.
   void set_limits(std::string_view service, CallRateLimits limits);
+  void set_default_limits(CallRateLimits limits);
   ServiceStatus check(std::string_view service, std::string_view caller, TimePoint now);
   std::size_t tracked_callers() const;
 
@@ -60,6 +65,7 @@ class CallQuota {
   void prune(TimePoint now);
 
   std::size_t max_tracked_callers_;
+  CallRateLimits default_limits_;
   std::map<std::string, PerService, std::less<>> services_;
 };
 

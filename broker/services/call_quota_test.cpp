@@ -70,5 +70,17 @@ TEST(CallQuota, ClearingLimitsStopsTracking) {
   EXPECT_EQ(quota.tracked_callers(), 0u);
 }
 
+TEST(CallQuota, DefaultLimitsApplyToServicesWithoutTheirOwn) {
+  CallQuota quota;
+  quota.set_default_limits(CallRateLimits{1, 1, 0, 0});
+  quota.set_limits("free", CallRateLimits{});  // explicitly unlimited
+  quota.set_limits("fast", CallRateLimits{10, 10, 0, 0});
+  EXPECT_EQ(quota.check("plc", "a", kT0), ServiceStatus::ok);
+  EXPECT_EQ(quota.check("plc", "a", kT0), ServiceStatus::quota_exceeded);
+  EXPECT_EQ(quota.check("plc", "b", kT0), ServiceStatus::ok);  // per caller
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(quota.check("free", "a", kT0), ServiceStatus::ok);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(quota.check("fast", "a", kT0), ServiceStatus::ok);
+}
+
 }  // namespace
 }  // namespace arkmq::services

@@ -50,21 +50,31 @@ tl::expected<const OutstandingCall*, ServiceStatus> CallTable::start(CallStart r
     return tl::make_unexpected(ServiceStatus::quota_exceeded);
   }
   std::string id;
-  for (int attempt = 0; attempt < kIdAttempts; ++attempt) {
-    auto candidate = random_hex(kIdBytes);
-    if (!calls_.contains(candidate) && !finished_.contains(candidate)) {
-      id = std::move(candidate);
-      break;
+  std::string correlation;
+  // The source may throw when no secure randomness is left (see RandomSource): the one place
+  // an exception is turned into a value, before anything is stored.
+  try {
+    for (int attempt = 0; attempt < kIdAttempts; ++attempt) {
+      auto candidate = random_hex(kIdBytes);
+      if (!calls_.contains(candidate) && !finished_.contains(candidate)) {
+        id = std::move(candidate);
+        break;
+      }
     }
+    if (!id.empty()) correlation = random_hex(kCorrelationBytes);
+  } catch (...) {
+    return tl::make_unexpected(ServiceStatus::backend_error);
   }
   if (id.empty()) return tl::make_unexpected(ServiceStatus::backend_error);
   OutstandingCall call;
   call.id = id;
-  call.correlation = random_hex(kCorrelationBytes);
+  call.correlation = std::move(correlation);
   call.reply_topic = node_reply_topic(request.node, id);
   call.started = now;
   call.request = std::move(request);
   ++per_caller_[call.request.caller_client_id];
+  ++per_node_[call.request.node_client_id];
+  by_deadline_.emplace(call.request.deadline, id);
   const auto [it, inserted] = calls_.emplace(id, std::move(call));
   return &it->second;
 }
@@ -78,8 +88,11 @@ OutstandingCall CallTable::take(std::unordered_map<std::string, OutstandingCall>
                                 Finished how) {
   OutstandingCall call = std::move(it->second);
   calls_.erase(it);
+  by_deadline_.erase({call.request.deadline, call.id});
   const auto count = per_caller_.find(call.request.caller_client_id);
   if (count != per_caller_.end() && --count->second == 0) per_caller_.erase(count);
+  const auto node = per_node_.find(call.request.node_client_id);
+  if (node != per_node_.end() && --node->second == 0) per_node_.erase(node);
   // Remember the id (bounded) so that a reply arriving afterwards is reported precisely.
   if (limits_.remembered_ids > 0) {
     if (finished_order_.size() >= limits_.remembered_ids) {
@@ -116,19 +129,26 @@ tl::expected<OutstandingCall, ReplyMismatch> CallTable::match_reply(
 
 std::vector<OutstandingCall> CallTable::expire(TimePoint now) {
   std::vector<OutstandingCall> out;
-  for (auto it = calls_.begin(); it != calls_.end();) {
-    const auto next = std::next(it);
-    if (it->second.request.deadline <= now) out.push_back(take(it, Finished::timed_out));
-    it = next;
+  while (!by_deadline_.empty() && by_deadline_.begin()->first <= now) {
+    const auto it = calls_.find(by_deadline_.begin()->second);
+    if (it == calls_.end()) {  // cannot happen: take() keeps both in step
+      by_deadline_.erase(by_deadline_.begin());
+      continue;
+    }
+    out.push_back(take(it, Finished::timed_out));
   }
   return out;
 }
 
-std::vector<OutstandingCall> CallTable::node_gone(std::string_view node) {
+std::vector<OutstandingCall> CallTable::node_gone(std::string_view node_client_id) {
   std::vector<OutstandingCall> out;
+  // Every connection close asks: answer those that served nothing without a scan.
+  if (per_node_.find(node_client_id) == per_node_.end()) return out;
   for (auto it = calls_.begin(); it != calls_.end();) {
     const auto next = std::next(it);
-    if (it->second.request.node == node) out.push_back(take(it, Finished::answered));
+    if (it->second.request.node_client_id == node_client_id) {
+      out.push_back(take(it, Finished::answered));
+    }
     it = next;
   }
   return out;
@@ -136,6 +156,7 @@ std::vector<OutstandingCall> CallTable::node_gone(std::string_view node) {
 
 std::vector<OutstandingCall> CallTable::caller_gone(std::string_view caller_client_id) {
   std::vector<OutstandingCall> out;
+  if (outstanding_for(caller_client_id) == 0) return out;  // the common case, without a scan
   for (auto it = calls_.begin(); it != calls_.end();) {
     const auto next = std::next(it);
     if (it->second.request.caller_client_id == caller_client_id) {
@@ -146,12 +167,15 @@ std::vector<OutstandingCall> CallTable::caller_gone(std::string_view caller_clie
   return out;
 }
 
+std::optional<OutstandingCall> CallTable::abandon(std::string_view id) {
+  const auto it = calls_.find(std::string(id));
+  if (it == calls_.end()) return std::nullopt;
+  return take(it, Finished::answered);
+}
+
 std::optional<TimePoint> CallTable::next_deadline() const {
-  std::optional<TimePoint> next;
-  for (const auto& [id, call] : calls_) {
-    if (!next || call.request.deadline < *next) next = call.request.deadline;
-  }
-  return next;
+  if (by_deadline_.empty()) return std::nullopt;
+  return by_deadline_.begin()->first;
 }
 
 }  // namespace arkmq::services

@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -20,7 +21,9 @@
 
 namespace arkmq::services {
 
-// Fills the span with unpredictable bytes (the broker passes a CSPRNG, tests a counter).
+// Fills the span with unpredictable bytes (the broker passes a CSPRNG, tests a counter). It may
+// throw when no secure bytes can be had: CallTable::start() then refuses with backend_error
+// (nothing stored), so the exception never crosses the library.
 using RandomSource = std::function<void(std::span<std::uint8_t>)>;
 
 struct CallTableLimits {
@@ -39,6 +42,9 @@ struct CallStart {
   std::string caller_correlation;
   TimePoint deadline{};
   std::size_t request_bytes = 0;  // for the journal
+  // The client id of the connection the request goes to: node_gone() is keyed by it, so two
+  // connections of one principal never cancel each other's calls.
+  std::string node_client_id;
 };
 
 struct OutstandingCall {
@@ -76,12 +82,17 @@ class CallTable {
                                                            TimePoint now);
   // Calls whose deadline is at or before `now`: the wiring answers each with `timeout`.
   std::vector<OutstandingCall> expire(TimePoint now);
-  // Calls forwarded to node N whose connection closed: the wiring answers each with
-  // `backend_error` at once (the node may already have acted; see docs/adr/0004-services.md).
-  std::vector<OutstandingCall> node_gone(std::string_view node);
+  // Calls forwarded to the node connection `node_client_id` (CallStart::node_client_id) that
+  // closed: the wiring answers each with `backend_error` at once (the node may already have
+  // acted; see docs/adr/0004-services.md).
+  std::vector<OutstandingCall> node_gone(std::string_view node_client_id);
   // Calls of a caller that disconnected: nobody to answer; removed to free its quota.
   std::vector<OutstandingCall> caller_gone(std::string_view caller_client_id);
+  // Removes a call that was started but could not be forwarded (no node connection took it):
+  // the wiring answers it itself. Its id is remembered, so a stray reply counts as duplicate.
+  std::optional<OutstandingCall> abandon(std::string_view id);
 
+  // O(1): deadlines are kept in order, so a timer can ask at every tick.
   std::optional<TimePoint> next_deadline() const;
   std::size_t size() const { return calls_.size(); }
   std::size_t outstanding_for(std::string_view caller_client_id) const;
@@ -95,7 +106,9 @@ class CallTable {
   RandomSource random_;
   CallTableLimits limits_;
   std::unordered_map<std::string, OutstandingCall> calls_;  // by call id
+  std::set<std::pair<TimePoint, std::string>> by_deadline_;  // (deadline, id) of calls_
   std::map<std::string, std::size_t, std::less<>> per_caller_;
+  std::map<std::string, std::size_t, std::less<>> per_node_;  // by CallStart::node_client_id
   std::unordered_map<std::string, Finished> finished_;       // recent ids, bounded
   std::deque<std::string> finished_order_;
 };

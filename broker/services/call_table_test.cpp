@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <stdexcept>
 
 #include "broker/services/forwarding.hpp"
 
@@ -24,7 +25,7 @@ RandomSource counter_source() {
 }
 
 CallStart call_from(std::string caller, std::string node = "edge-1",
-                    TimePoint deadline = kT0 + seconds(10)) {
+                    TimePoint deadline = kT0 + seconds(10), std::string node_client_id = "") {
   CallStart s;
   s.caller_client_id = std::move(caller);
   s.caller_principal = "alice";
@@ -35,6 +36,7 @@ CallStart call_from(std::string caller, std::string node = "edge-1",
   s.caller_correlation = "caller-corr";
   s.deadline = deadline;
   s.request_bytes = 12;
+  s.node_client_id = node_client_id.empty() ? s.node + "-conn" : std::move(node_client_id);
   return s;
 }
 
@@ -56,6 +58,20 @@ TEST(CallTable, RepeatedRandomBytesAreRetriedThenRefused) {
   CallTable table([](std::span<std::uint8_t> out) { std::fill(out.begin(), out.end(), 7); });
   ASSERT_TRUE(table.start(call_from("alice-1"), kT0));
   EXPECT_EQ(table.start(call_from("alice-1"), kT0).error(), ServiceStatus::backend_error);
+}
+
+TEST(CallTable, ASourceThatThrowsRefusesTheCallWithBackendError) {
+  bool fail = true;
+  auto counter = counter_source();
+  CallTable table([&](std::span<std::uint8_t> out) {
+    if (fail) throw std::runtime_error("no entropy");
+    counter(out);
+  });
+  EXPECT_EQ(table.start(call_from("alice-1"), kT0).error(), ServiceStatus::backend_error);
+  EXPECT_EQ(table.size(), 0u);
+  EXPECT_EQ(table.outstanding_for("alice-1"), 0u);
+  fail = false;
+  EXPECT_TRUE(table.start(call_from("alice-1"), kT0));
 }
 
 TEST(CallTable, ForwardedRequestCarriesOnlyWhatTheSpecSays) {
@@ -143,11 +159,53 @@ TEST(CallTable, NodeGoneFailsOnlyThatNodesCalls) {
   table.start(call_from("alice-1", "edge-1"), kT0);
   table.start(call_from("alice-1", "edge-2"), kT0);
   table.start(call_from("bob-1", "edge-1"), kT0);
-  const auto failed = table.node_gone("edge-1");
+  const auto failed = table.node_gone("edge-1-conn");
   EXPECT_EQ(failed.size(), 2u);
   for (const auto& call : failed) EXPECT_EQ(call.request.node, "edge-1");
   EXPECT_EQ(table.size(), 1u);
   EXPECT_EQ(table.outstanding_for("bob-1"), 0u);
+}
+
+TEST(CallTable, NodeGoneIsKeyedByTheConnectionNotThePrincipal) {
+  // Two connections of one node principal: closing one must not fail the other's calls.
+  CallTable table(counter_source());
+  const auto deadline = kT0 + seconds(10);
+  table.start(call_from("alice-1", "edge-1", deadline, "edge-1-a"), kT0);
+  table.start(call_from("alice-1", "edge-1", deadline, "edge-1-b"), kT0);
+  EXPECT_TRUE(table.node_gone("edge-1").empty());  // a principal is not a connection
+  const auto failed = table.node_gone("edge-1-a");
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].request.node_client_id, "edge-1-a");
+  EXPECT_EQ(table.size(), 1u);
+}
+
+TEST(CallTable, AbandonRemovesOneCallAndLaterRepliesAreDuplicates) {
+  CallTable table(counter_source());
+  const OutstandingCall call = **table.start(call_from("alice-1"), kT0);
+  const auto abandoned = table.abandon(call.id);
+  ASSERT_TRUE(abandoned);
+  EXPECT_EQ(abandoned->id, call.id);
+  EXPECT_EQ(table.size(), 0u);
+  EXPECT_EQ(table.outstanding_for("alice-1"), 0u);
+  EXPECT_FALSE(table.next_deadline());
+  EXPECT_FALSE(table.abandon(call.id));
+  EXPECT_EQ(table.match_reply("edge-1", call.reply_topic, call.correlation, kT0).error(),
+            ReplyMismatch::duplicate);
+}
+
+TEST(CallTable, NextDeadlineFollowsTheEarliestOutstandingCall) {
+  CallTable table(counter_source());
+  EXPECT_FALSE(table.next_deadline());
+  const OutstandingCall late = **table.start(call_from("a", "edge-1", kT0 + seconds(9)), kT0);
+  const OutstandingCall early = **table.start(call_from("a", "edge-1", kT0 + seconds(3)), kT0);
+  EXPECT_EQ(table.next_deadline(), kT0 + seconds(3));
+  ASSERT_TRUE(table.match_reply("edge-1", early.reply_topic, early.correlation, kT0));
+  EXPECT_EQ(table.next_deadline(), kT0 + seconds(9));
+  EXPECT_TRUE(table.expire(kT0 + seconds(8)).empty());
+  const auto expired = table.expire(kT0 + seconds(9));
+  ASSERT_EQ(expired.size(), 1u);
+  EXPECT_EQ(expired[0].id, late.id);
+  EXPECT_FALSE(table.next_deadline());
 }
 
 TEST(CallTable, CallerGoneDropsItsCallsAndFreesItsQuota) {

@@ -23,6 +23,11 @@ TimePoint ServiceRegistry::expires_at(const NodeEntry& entry) {
   return entry.last_seen + kMissedHeartbeats * entry.announcement.heartbeat;
 }
 
+void ServiceRegistry::forget_client(const std::string& client_id) {
+  const auto it = per_client_.find(client_id);
+  if (it != per_client_.end() && --it->second == 0) per_client_.erase(it);
+}
+
 tl::expected<ServiceRegistry::Changed, std::string> ServiceRegistry::announce(
     std::string_view node, std::string_view client_id, Announcement announcement,
     TimePoint now) {
@@ -44,12 +49,17 @@ tl::expected<ServiceRegistry::Changed, std::string> ServiceRegistry::announce(
       return tl::make_unexpected(std::move(message));
     }
     NodeEntry entry{std::string(node), std::string(client_id), std::move(announcement), now};
+    ++per_client_[entry.client_id];
     nodes.emplace(entry.node, std::move(entry));
     return Changed{service_it->first};
   }
   NodeEntry& entry = node_it->second;
   entry.last_seen = now;
-  entry.client_id = std::string(client_id);  // not published: no registry change by itself
+  if (entry.client_id != client_id) {  // not published: no registry change by itself
+    forget_client(entry.client_id);
+    entry.client_id = std::string(client_id);
+    ++per_client_[entry.client_id];
+  }
   if (entry.announcement == announcement) return Changed{};
   entry.announcement = std::move(announcement);
   return Changed{service_it->first};
@@ -61,12 +71,17 @@ ServiceRegistry::Changed ServiceRegistry::withdraw(std::string_view node,
   if (service_it == services_.end()) return {};
   const auto node_it = service_it->second.nodes.find(node);
   if (node_it == service_it->second.nodes.end()) return {};
+  forget_client(node_it->second.client_id);
   service_it->second.nodes.erase(node_it);
   return Changed{service_it->first};
 }
 
 ServiceRegistry::Changed ServiceRegistry::connection_closed(std::string_view client_id) {
   Changed changed;
+  // Every connection close asks: most never announced, and need no scan.
+  const auto announced = per_client_.find(client_id);
+  if (announced == per_client_.end()) return changed;
+  per_client_.erase(announced);
   for (auto& [name, service] : services_) {
     const auto removed = std::erase_if(
         service.nodes, [&](const auto& item) { return item.second.client_id == client_id; });
@@ -78,8 +93,11 @@ ServiceRegistry::Changed ServiceRegistry::connection_closed(std::string_view cli
 ServiceRegistry::Changed ServiceRegistry::expire(TimePoint now) {
   Changed changed;
   for (auto& [name, service] : services_) {
-    const auto removed = std::erase_if(
-        service.nodes, [&](const auto& item) { return expires_at(item.second) <= now; });
+    const auto removed = std::erase_if(service.nodes, [&](const auto& item) {
+      if (expires_at(item.second) > now) return false;
+      forget_client(item.second.client_id);
+      return true;
+    });
     if (removed != 0) changed.push_back(name);
   }
   return changed;

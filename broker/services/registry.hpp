@@ -76,9 +76,13 @@ class ServiceRegistry {
     std::uint64_t next_pick = 0;
   };
   static TimePoint expires_at(const NodeEntry& entry);
+  void forget_client(const std::string& client_id);
 
   RegistryLimits limits_;
   std::map<std::string, Service, std::less<>> services_;  // every known service
+  // Entries per announcing client id, so connection_closed() of the many connections that
+  // never announced costs no scan.
+  std::map<std::string, std::size_t, std::less<>> per_client_;
 };
 
 }  // namespace arkmq::services

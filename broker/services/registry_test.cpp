@@ -81,6 +81,26 @@ TEST(ServiceRegistry, ReannounceFromANewConnectionMovesTheEntry) {
   EXPECT_EQ(r.connection_closed("c1-new"), Changed{"plc"});
 }
 
+TEST(ServiceRegistry, ConnectionCloseStaysExactAfterWithdrawExpireAndMoves) {
+  // connection_closed() skips clients with no entries by an index; it must follow every change.
+  ServiceRegistry r;
+  auto camera = plc();
+  camera.service = "camera";
+  announce_ok(r, "edge-1", "c1", plc(), kT0);
+  announce_ok(r, "edge-1", "c1", camera, kT0);
+  r.withdraw("edge-1", "plc");
+  EXPECT_EQ(r.connection_closed("c1"), Changed{"camera"});
+  EXPECT_EQ(r.connection_closed("c1"), Changed{});
+  announce_ok(r, "edge-1", "c2", plc(), kT0);
+  EXPECT_EQ(r.expire(kT0 + seconds(30)), Changed{"plc"});
+  EXPECT_EQ(r.connection_closed("c2"), Changed{});
+  announce_ok(r, "edge-1", "c3", plc(), kT0);
+  announce_ok(r, "edge-1", "c4", camera, kT0);
+  announce_ok(r, "edge-1", "c4", plc(), kT0);  // moved from c3
+  EXPECT_EQ(r.connection_closed("c3"), Changed{});
+  EXPECT_EQ(r.connection_closed("c4"), (Changed{"camera", "plc"}));
+}
+
 TEST(ServiceRegistry, WithdrawRemovesOnlyThatNodesEntry) {
   ServiceRegistry r;
   announce_ok(r, "edge-1", "c1", plc(), kT0);

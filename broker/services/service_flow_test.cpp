@@ -49,7 +49,7 @@ TEST(ServiceFlow, ACallTravelsFromCallerToNodeAndBack) {
   ASSERT_TRUE(node);
   CallStart start{"alice-1", "alice", request->service, request->method, (*node)->node,
                   request->response_topic, request->correlation, t0 + request->timeout,
-                  call.payload.size()};
+                  call.payload.size(), (*node)->client_id};
   const auto started = table.start(std::move(start), t0);
   ASSERT_TRUE(started);
   const auto forwarded = forward_request(**started, call, t0);

@@ -240,7 +240,7 @@ TEST_F(V5Features, ResponseInformationIsReturnedOnlyWhenRequested) {
   RawSession asked(broker().port(), 5, id, true, request.bytes());
   const auto info = wire::find_property(asked.connack().properties, kResponseInformation);
   ASSERT_TRUE(info);
-  EXPECT_EQ(info->text.rfind("reply/" + id, 0), 0u) << info->text;  // docs/protocol.md
+  EXPECT_EQ(info->text, "$svc/inbox/" + id + "/");  // docs/protocol.md, the services inbox
   RawSession not_asked(broker().port(), 5, unique_client_id("norri"));
   EXPECT_FALSE(wire::find_property(not_asked.connack().properties, kResponseInformation));
 }
