@@ -14,6 +14,7 @@
 #include "broker/core/connection_info.hpp"
 #include "broker/net/connection_rate_limiter.hpp"
 #include "broker/net/tls_settings.hpp"
+#include "broker/app/service_config.hpp"
 
 namespace arkmq::app {
 
@@ -88,6 +89,7 @@ struct FileConfig {
   std::optional<FileAudit> audit;
   std::optional<FilePersistence> persistence;
   net::ConnectionRateSettings connection_rate;  // [flow_control] (memory budget: in `broker`)
+  ServicesConfig services;  // [services] (service_config.hpp)
 };
 
 struct CommandLine {
@@ -121,6 +123,7 @@ struct AppConfig {
   AuditConfig audit;
   PersistenceConfig persistence;
   net::ConnectionRateSettings connection_rate;  // per source address; on by default
+  ServicesConfig services;  // call rates and bounds of $svc/ (service_config.hpp)
 };
 
 inline constexpr const char* kDefaultListener = "mqtt://127.0.0.1:1883";

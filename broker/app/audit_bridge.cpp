@@ -228,17 +228,21 @@ void AuditBridge::quota_hit(const core::ClientIdentity& who, core::QuotaKind kin
 
 std::optional<std::uint64_t> AuditBridge::admit_quota_hit(std::string_view client_id,
                                                           core::QuotaKind kind) {
-  const auto time = now();
   std::string key(client_id);
   key.push_back('\0');
   key.append(core::to_string(kind));
+  return admit_once_per_second(std::move(key));
+}
+
+std::optional<std::uint64_t> AuditBridge::admit_once_per_second(std::string key) {
+  const auto time = now();
   std::lock_guard lock(quota_hits_mutex_);
   if (quota_hits_.size() >= kDenialSweepAt) {
     std::erase_if(quota_hits_, [&](const auto& entry) {
       return entry.second.suppressed == 0 && time - entry.second.start >= std::chrono::seconds(1);
     });
   }
-  DenialWindow& window = quota_hits_[key];
+  DenialWindow& window = quota_hits_[std::move(key)];
   if (window.written != 0 && time - window.start < std::chrono::seconds(1)) {
     ++window.suppressed;  // a flooding client: counted, written with its next row
     return std::nullopt;
@@ -248,6 +252,76 @@ std::optional<std::uint64_t> AuditBridge::admit_quota_hit(std::string_view clien
   const std::uint64_t suppressed = window.suppressed;
   window.suppressed = 0;
   return suppressed;
+}
+
+namespace {
+
+// "$svc/call/S/M"
+std::string call_topic(const core::ServiceCallFacts& call) {
+  std::string topic = "$svc/call/";
+  topic.append(call.service).append("/").append(call.method);
+  return topic;
+}
+
+AuditOutcome call_outcome(std::string_view status) {
+  if (status == "ok") return AuditOutcome::allow;
+  // Refusals by policy; everything else (no node, timeout, backend, bad request) is an error.
+  if (status == "denied" || status == "quota_exceeded") return AuditOutcome::deny;
+  return AuditOutcome::error;
+}
+
+std::string hex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (const char ch : bytes) {
+    const auto byte = static_cast<unsigned char>(ch);
+    out.push_back(kDigits[byte >> 4]);
+    out.push_back(kDigits[byte & 0x0F]);
+  }
+  return out;
+}
+
+}  // namespace
+
+void AuditBridge::service_call(const core::ClientIdentity& caller,
+                               const core::ServiceCallFacts& call) {
+  AuditEvent event = row(AuditType::service_call, call_outcome(call.status), caller);
+  event.topic = call_topic(call);
+  AuditDetails details;
+  details.add("caller", caller.principal);
+  details.add("service", call.service);
+  details.add("method", call.method);
+  details.add("node", call.node);
+  details.add("correlation", hex(call.correlation));
+  details.add("status", call.status);
+  details.add("latency_us", static_cast<std::int64_t>(call.latency.count()));
+  details.add("request_bytes", static_cast<std::uint64_t>(call.request_bytes));
+  details.add("reply_bytes", static_cast<std::uint64_t>(call.reply_bytes));
+  if (!call.error.empty()) details.add("error", call.error);
+  event.details = details.str();
+  sink_.submit(std::move(event));
+}
+
+void AuditBridge::service_dropped(const core::ClientIdentity& who, std::string_view topic,
+                                  std::string_view why) {
+  std::string key = quota_hit_key(who);
+  key.push_back('\0');
+  key.append("service_dropped");  // not a QuotaKind name: its own window
+  const std::optional<std::uint64_t> suppressed = admit_once_per_second(std::move(key));
+  if (!suppressed) return;
+  AuditEvent event = row(AuditType::service_call, AuditOutcome::error, who);
+  event.topic = topic;
+  AuditDetails details;
+  details.add("dropped", why);
+  if (*suppressed != 0) details.add("suppressed", *suppressed);
+  event.details = details.str();
+  sink_.submit(std::move(event));
+}
+
+void AuditBridge::service_registry_changed(std::string_view service,
+                                           std::size_t nodes_available) {
+  if (service_nodes_) service_nodes_->service_registry_changed(service, nodes_available);
 }
 
 std::optional<std::uint64_t> AuditBridge::admit_denial(std::string_view client_id) {

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -49,6 +50,18 @@ class AuditBridge final : public core::BrokerEvents {
   // per second per client id and kind; the hits in between are counted into the next row.
   void quota_hit(const core::ClientIdentity& who, core::QuotaKind kind,
                  std::string_view detail) override;
+  // One service_call row per call: topic $svc/call/S/M; outcome allow (ok), deny (denied,
+  // quota_exceeded) or error; details caller, service, method, node, correlation (hex), status,
+  // latency_us, request_bytes, reply_bytes, error.
+  void service_call(const core::ClientIdentity& caller, const core::ServiceCallFacts& call) override;
+  // A service_call row with outcome error and details {"dropped": why, "suppressed": N}: at most
+  // one row per second per client id (as quota_hit rows); the drops in between are counted.
+  void service_dropped(const core::ClientIdentity& who, std::string_view topic,
+                       std::string_view why) override;
+  // Nothing to journal: passed on to the gauge set with set_service_nodes (for $SYS).
+  void service_registry_changed(std::string_view service, std::size_t nodes_available) override;
+  // Before serving: where registry changes go (may be null).
+  void set_service_nodes(std::shared_ptr<core::BrokerEvents> gauge) { service_nodes_ = std::move(gauge); }
 
   // For net::ServerOptions::on_tls_failure.
   void tls_failure(const core::ConnectionInfo& connection, std::string_view reason);
@@ -67,6 +80,8 @@ class AuditBridge final : public core::BrokerEvents {
   std::optional<std::uint64_t> admit_denial(std::string_view client_id);
   // The same for quota_hit rows, one per second per client id and kind.
   std::optional<std::uint64_t> admit_quota_hit(std::string_view client_id, core::QuotaKind kind);
+  // One row per second per key (quota_hit and service_dropped rows).
+  std::optional<std::uint64_t> admit_once_per_second(std::string key);
   std::chrono::steady_clock::time_point now() const;
 
   storage::AuditSink& sink_;
@@ -76,6 +91,7 @@ class AuditBridge final : public core::BrokerEvents {
   std::mutex quota_hits_mutex_;
   // Key: client id + '\0' + kind; guarded by quota_hits_mutex_.
   std::unordered_map<std::string, DenialWindow> quota_hits_;
+  std::shared_ptr<core::BrokerEvents> service_nodes_;  // set before serving
 };
 
 // "password", "certificate" or "anonymous": how a login was (or would have been) decided.

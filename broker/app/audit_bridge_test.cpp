@@ -255,6 +255,102 @@ TEST_F(AuditBridgeTest, QuotaHitsAreOneRowPerSecondPerClientAndKind) {
   EXPECT_FALSE(details(rows.front()).contains("suppressed"));
 }
 
+core::ServiceCallFacts call_facts(std::string_view status) {
+  core::ServiceCallFacts call;
+  call.service = "plc";
+  call.method = "read";
+  call.node = "edge-1";
+  call.status = status;
+  call.correlation = std::string_view("\x01\xab\x00z", 4);
+  call.latency = std::chrono::microseconds(1500);
+  call.request_bytes = 12;
+  call.reply_bytes = 34;
+  return call;
+}
+
+TEST_F(AuditBridgeTest, ServiceCallIsOneRowOnTheCallTopicWithTheCallsFacts) {
+  AuditBridge bridge = make();
+  bridge.service_call(alice(), call_facts("ok"));
+  const auto rows = sink.events_of(AuditType::service_call);
+  ASSERT_EQ(rows.size(), 1U);
+  EXPECT_EQ(rows[0].topic, "$svc/call/plc/read");
+  EXPECT_EQ(rows[0].outcome, AuditOutcome::allow);
+  EXPECT_EQ(rows[0].client_id, "c1");
+  EXPECT_EQ(rows[0].principal, "alice");
+  EXPECT_EQ(rows[0].peer, connection.peer);
+  EXPECT_EQ(details(rows[0]), nlohmann::json::parse(R"({"caller":"alice","service":"plc",
+      "method":"read","node":"edge-1","correlation":"01ab007a","status":"ok","latency_us":1500,
+      "request_bytes":12,"reply_bytes":34})"));
+}
+
+TEST_F(AuditBridgeTest, ServiceCallOutcomeIsDenyForRefusalsAndErrorOtherwise) {
+  AuditBridge bridge = make();
+  const std::vector<std::pair<std::string, AuditOutcome>> cases{
+      {"ok", AuditOutcome::allow},
+      {"denied", AuditOutcome::deny},
+      {"quota_exceeded", AuditOutcome::deny},
+      {"no_such_service", AuditOutcome::error},
+      {"no_node_available", AuditOutcome::error},
+      {"timeout", AuditOutcome::error},
+      {"backend_error", AuditOutcome::error},
+      {"bad_request", AuditOutcome::error},
+  };
+  for (const auto& [status, outcome] : cases) {
+    core::ServiceCallFacts call = call_facts(status);
+    if (status != "ok") call.error = "it failed";
+    bridge.service_call(alice(), call);
+    const auto rows = sink.events_of(AuditType::service_call);
+    ASSERT_FALSE(rows.empty());
+    EXPECT_EQ(rows.back().outcome, outcome) << status;
+    EXPECT_EQ(details(rows.back())["status"], status);
+    if (status == "ok") {
+      EXPECT_FALSE(details(rows.back()).contains("error"));
+    } else {
+      EXPECT_EQ(details(rows.back())["error"], "it failed") << status;
+    }
+  }
+  EXPECT_EQ(sink.events_of(AuditType::service_call).size(), cases.size());  // never rate-limited
+}
+
+TEST_F(AuditBridgeTest, ACallOfAnOfflineCallerWithoutANodeStillHasItsRow) {
+  AuditBridge bridge = make();
+  core::ServiceCallFacts call = call_facts("timeout");
+  call.node = "";
+  bridge.service_call(ClientIdentity{"c1", "alice", nullptr}, call);
+  const auto rows = sink.events_of(AuditType::service_call);
+  ASSERT_EQ(rows.size(), 1U);
+  EXPECT_EQ(rows[0].peer, "");
+  EXPECT_EQ(details(rows[0])["node"], "");
+}
+
+TEST_F(AuditBridgeTest, DroppedServiceMessageIsAnErrorRowOncePerSecondPerClient) {
+  AuditBridge bridge = make();
+  for (int i = 0; i < 5; ++i) bridge.service_dropped(alice(), "$svc/reply/edge-1/x", "late reply");
+  bridge.service_dropped(ClientIdentity{"c2", "bob", &connection}, "$svc/call/a/b",
+                         "service calls need MQTT 5");
+  // A quota hit of the same client has a window of its own.
+  bridge.quota_hit(alice(), core::QuotaKind::message_rate, "r");
+  auto rows = sink.events_of(AuditType::service_call);
+  ASSERT_EQ(rows.size(), 2U);
+  EXPECT_EQ(rows[0].outcome, AuditOutcome::error);
+  EXPECT_EQ(rows[0].topic, "$svc/reply/edge-1/x");
+  EXPECT_EQ(rows[0].principal, "alice");
+  EXPECT_EQ(details(rows[0]), nlohmann::json::parse(R"({"dropped":"late reply"})"));
+  EXPECT_EQ(details(rows[1])["dropped"], "service calls need MQTT 5");
+  EXPECT_EQ(sink.events_of(AuditType::quota_hit).size(), 1U);
+  now += std::chrono::seconds(1);
+  bridge.service_dropped(alice(), "$svc/reply/edge-1/y", "duplicate reply");
+  rows = sink.events_of(AuditType::service_call);
+  ASSERT_EQ(rows.size(), 3U);
+  EXPECT_EQ(details(rows[2]), nlohmann::json::parse(R"({"dropped":"duplicate reply","suppressed":4})"));
+}
+
+TEST_F(AuditBridgeTest, RegistryChangesAreNotJournaled) {
+  AuditBridge bridge = make();
+  bridge.service_registry_changed("plc", 2);  // no gauge set: nothing happens
+  EXPECT_TRUE(sink.events().empty());
+}
+
 TEST(AuditWiring, SettingsBecomeJournalAndBridgeOptions) {
   AuditConfig config;
   config.capture_payloads = {"a/#"};

@@ -318,6 +318,7 @@ FileConfig read_config(const toml::table& root, const Reader& reader) {
       {"audit", [&](const toml::node& value) { out.audit = read_audit(reader, value); }},
       {"flow_control",
        [&](const toml::node& value) { read_flow_control(value, out.connection_rate, broker); }},
+      {"services", [&](const toml::node& value) { read_services(value, out.services); }},
       {"persistence",
        [&](const toml::node& value) { out.persistence = read_persistence(reader, value); }},
       {"listener",

@@ -28,6 +28,7 @@
 #include "broker/app/flow_control_wiring.hpp"
 #include "broker/app/policy_watcher.hpp"
 #include "broker/app/quota_limits.hpp"
+#include "broker/app/service_wiring.hpp"
 #include "broker/net/server.hpp"
 #include "storage/audit_journal.hpp"
 #include "storage/config_store.hpp"
@@ -154,6 +155,17 @@ void schedule_tick(asio::steady_timer& timer, core::Broker& broker) {
   });
 }
 
+// Service call deadlines are answered within ~50 ms of passing (Broker::tick_services).
+void schedule_service_tick(asio::steady_timer& timer, core::Broker& broker) {
+  timer.expires_after(std::chrono::milliseconds(50));
+  timer.async_wait([&timer, &broker](std::error_code error) {
+    if (!error) {
+      broker.tick_services(core::Clock::now());
+      schedule_service_tick(timer, broker);
+    }
+  });
+}
+
 int run(const app::AppConfig& config) {
   auto log = spdlog::stderr_color_mt("arkmq");
   log->set_level(spdlog::level::from_str(config.log_level));
@@ -196,6 +208,12 @@ int run(const app::AppConfig& config) {
     broker.set_sys_extra(app::with_connection_rate_sys(
         journal ? app::audit_sys_values(*journal) : core::SysExtra{}, connection_rate));
   }
+  // [services]: settings before serving; available nodes per service join the $SYS values.
+  app::wire_services(broker, config.services, audit,
+                     app::with_connection_rate_sys(
+                         journal ? app::audit_sys_values(*journal) : core::SysExtra{},
+                         connection_rate));
+  log->info("{}", app::services_summary(config.services));
   log->info("{}; memory budget {}", app::flow_control_summary(config.connection_rate),
             config.broker.memory_budget_bytes == 0
                 ? std::string("off")
@@ -252,6 +270,8 @@ int run(const app::AppConfig& config) {
 
   asio::steady_timer tick(main_context);
   schedule_tick(tick, broker);
+  asio::steady_timer service_tick(main_context);
+  schedule_service_tick(service_tick, broker);
   if (watcher) {
     watcher->start();
   }

@@ -131,6 +131,7 @@ AppConfig resolve_config(const CommandLine& flags, const std::optional<FileConfi
     out.workers = file->workers.value_or(0);
     out.client_id_pattern = file->client_id_pattern.value_or("");
     out.connection_rate = file->connection_rate;
+    out.services = file->services;
   }
   if (flags.allow_anonymous) {
     out.broker.allow_anonymous = true;
