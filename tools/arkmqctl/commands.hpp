@@ -15,5 +15,7 @@ void add_acl_commands(CLI::App& app, Context& ctx);      // acl_commands.cpp
 void add_service_commands(CLI::App& app, Context& ctx);  // service_commands.cpp
 void add_quota_commands(CLI::App& app, Context& ctx);    // quota_commands.cpp
 void add_audit_commands(CLI::App& app, Context& ctx);    // audit_commands.cpp
+void add_services_commands(CLI::App& app, Context& ctx);  // services_commands.cpp (MQTT)
+void add_call_command(CLI::App& app, Context& ctx);       // call_command.cpp (MQTT)
 
 }  // namespace arkmq::ctl
