@@ -117,7 +117,8 @@ void BrokerProcess::start_arkmq() {
       config += "\n[[listener]]\nurl = \"mqtt://127.0.0.1:" + std::to_string(options_.tcp_port) +
                 "\"\n";
     }
-    config += "\n[[listener]]\nurl = \"mqtts://127.0.0.1:0\"\n";
+    config += "\n[[listener]]\nurl = \"mqtts://127.0.0.1:" + std::to_string(options_.tls_port) +
+              "\"\n";
     config += "tls_cert = \"" + options_.tls_files.cert + "\"\n";
     config += "tls_key = \"" + options_.tls_files.key + "\"\n";
     config += "tls_ca = \"" + options_.tls_files.ca + "\"\n";
@@ -135,7 +136,9 @@ void BrokerProcess::start_arkmq() {
                   {"--listen", "mqtt://127.0.0.1:" + std::to_string(options_.tcp_port)});
     }
     if (options_.tls) {
-      argv.insert(argv.end(), {"--listen", "mqtts://127.0.0.1:0", "--tls-cert",
+      argv.insert(argv.end(), {"--listen",
+                               "mqtts://127.0.0.1:" + std::to_string(options_.tls_port),
+                               "--tls-cert",
                                options_.tls_files.cert, "--tls-key", options_.tls_files.key,
                                "--tls-ca", options_.tls_files.ca});
       if (options_.require_client_cert) argv.emplace_back("--require-client-cert");

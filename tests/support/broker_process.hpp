@@ -45,6 +45,8 @@ struct BrokerOptions {
   std::string data_dir_path;
   // arkmq only: the mqtt:// listener's port (0: any free one); a restart reuses the old port.
   std::uint16_t tcp_port = 0;
+  // arkmq only: the mqtts:// listener's port (0: any free one); a restart reuses the old port.
+  std::uint16_t tls_port = 0;
   // arkmq only: the mqtts:// listener refuses a certificate without a password
   // ([[listener]] require_password); the listeners are then described in the config file.
   bool require_password = false;
