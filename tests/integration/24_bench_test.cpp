@@ -1,17 +1,22 @@
 // 24 bench: the real arkmq-bench binary for about a second against the real arkmq-broker and a
 // real mosquitto, read back with --json. Checks what a run reports (messages delivered, no QoS 1
-// loss, every fan-out copy, a connection rate, memory per idle connection), never how fast.
+// loss, every fan-out copy, a connection rate, memory per idle connection, service calls through
+// arkmq's $svc/ layer with users and grants made by arkmqctl, plain MQTT 5 request/response),
+// never how fast.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <optional>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/arkmqctl.hpp"
 #include "tests/support/broker_process.hpp"
 #include "tests/support/run_command.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace arkmq::test {
 namespace {
@@ -147,6 +152,19 @@ TEST_P(Bench, IdleReportsBrokerMemoryPerConnectionGivenItsPid) {
   EXPECT_GT(run.summary["broker_rss_before"].get<std::uint64_t>(), 0U);
 }
 
+TEST_P(Bench, PlainReqrespAnswersEveryCall) {
+  const auto run = bench({"--scenario", "reqresp", "--plain-reqresp", "--clients", "2",
+                          "--inflight", "4"});
+  ASSERT_EQ(run.code(), 0) << run.command.output;
+  EXPECT_EQ(run.summary["mode"], "plain");
+  const auto calls = run.summary["calls"].get<std::uint64_t>();
+  EXPECT_GT(calls, 0U);
+  EXPECT_EQ(run.summary["replies"].get<std::uint64_t>(), calls);
+  EXPECT_EQ(run.summary["node_requests"].get<std::uint64_t>(), calls);
+  EXPECT_EQ(run.summary["errors"].get<std::uint64_t>(), 0U);
+  EXPECT_EQ(run.summary["timeouts"].get<std::uint64_t>(), 0U);
+}
+
 INSTANTIATE_TEST_SUITE_P(BothBrokers, Bench,
                          ::testing::Values(BrokerKind::arkmq, BrokerKind::mosquitto),
                          [](const ::testing::TestParamInfo<BrokerKind>& param_info) {
@@ -166,11 +184,98 @@ TEST(BenchUsage, BadOptionsExitWith2AndOneLine) {
   }
 }
 
-TEST(BenchUsage, ReqrespSaysItNeedsTheServicesLayer) {
+TEST(BenchUsage, ReqrespNeedsMqtt5AndANodePrincipal) {
   if (bench_path().empty()) GTEST_SKIP() << "arkmq-bench was not built";
-  const auto run = run_bench({"--broker", "mqtt://127.0.0.1:1", "--scenario", "reqresp"});
+  auto run = run_bench({"--broker", "mqtt://127.0.0.1:1", "--scenario", "reqresp"});
   EXPECT_EQ(run.code(), 2);
-  EXPECT_NE(run.command.output.find("services layer"), std::string::npos) << run.command.output;
+  EXPECT_NE(run.command.output.find("node's principal"), std::string::npos) << run.command.output;
+  run = run_bench({"--broker", "mqtt://127.0.0.1:1", "--scenario", "reqresp", "--username", "u",
+                   "--protocol", "4"});
+  EXPECT_EQ(run.code(), 2);
+  EXPECT_NE(run.command.output.find("MQTT 5"), std::string::npos) << run.command.output;
+}
+
+// reqresp through arkmq's services layer: a broker with a data directory, deny by default, no
+// anonymous clients; a node user with a serve grant for `bench`, a caller user with a call grant
+// (arkmqctl, as docs/bench.md shows), and one without.
+class BenchServices : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (bench_path().empty()) GTEST_SKIP() << "arkmq-bench was not built";
+    if (arkmq_broker_path().empty()) GTEST_SKIP() << "arkmq-broker was not built";
+    if (arkmqctl_path().empty()) GTEST_SKIP() << "arkmqctl was not built";
+    if (broker_kind_from_env() == BrokerKind::mosquitto) {
+      GTEST_SKIP() << "arkmq-only: service calls need arkmq's $svc/ layer and grants";
+    }
+    // The store is made before the broker starts, as docs/bench.md does it: no reload to wait for.
+    const std::string data_dir = dir_.file("data");
+    std::filesystem::create_directories(data_dir);
+    for (const std::vector<std::string>& change : std::vector<std::vector<std::string>>{
+             {"user", "add", "bench-node", "--password", "node-secret"},
+             {"user", "add", "bench-caller", "--password", "caller-secret"},
+             {"user", "add", "bench-stranger", "--password", "stranger-secret"},
+             {"service", "grant", "--node", "bench-node", "--service", "bench"},
+             {"service", "grant", "--user", "bench-caller", "--service", "bench"}}) {
+      const ArkmqctlResult result = run_arkmqctl(data_dir, change);
+      ASSERT_TRUE(result.ok()) << result.describe();
+    }
+    BrokerOptions options;
+    options.data_dir_path = data_dir;
+    options.allow_anonymous = false;
+    options.acl_default = "deny";
+    options.log_level = "warn";
+    options.arkmq_config = "[flow_control]\nmax_connections_per_window = 0\n";
+    broker_ = std::make_unique<BrokerProcess>(options);
+    write_file(node_password_file_, "node-secret\n");
+  }
+
+  BenchRun bench(const std::string& caller, const std::string& password) {
+    auto run = run_bench({"--broker", "mqtt://127.0.0.1:" + std::to_string(broker_->port()),
+                          "--scenario", "reqresp", "--clients", "2", "--inflight", "4",
+                          "--duration", "1", "--threads", "2", "--json", "--username", caller,
+                          "--password", password, "--node-username", "bench-node",
+                          "--node-password-file", node_password_file_});
+    EXPECT_FALSE(run.command.timed_out);
+    EXPECT_TRUE(run.summary.is_object()) << run.command.output;
+    return run;
+  }
+
+  TempDir dir_{"arkmq-bench-svc"};
+  std::string node_password_file_ = dir_.file("node.pw");
+  std::unique_ptr<BrokerProcess> broker_;
+};
+
+TEST_F(BenchServices, GrantedCallersCompleteServiceCallsWithoutErrors) {
+  const auto run = bench("bench-caller", "caller-secret");
+  ASSERT_EQ(run.code(), 0) << run.command.output;
+  const auto& j = run.summary;
+  EXPECT_EQ(j["scenario"], "reqresp");
+  EXPECT_EQ(j["mode"], "services");
+  EXPECT_EQ(j["protocol"], 5);
+  EXPECT_EQ(j["inflight"], 4);
+  const auto calls = j["calls"].get<std::uint64_t>();
+  EXPECT_GT(calls, 0U);
+  EXPECT_EQ(j["replies"].get<std::uint64_t>(), calls);
+  EXPECT_EQ(j["node_requests"].get<std::uint64_t>(), calls) << "every call reached the node";
+  EXPECT_EQ(j["errors"].get<std::uint64_t>(), 0U);
+  EXPECT_EQ(j["timeouts"].get<std::uint64_t>(), 0U);
+  EXPECT_TRUE(j["statuses"].is_object() && j["statuses"].empty()) << j.dump();
+  EXPECT_GT(j["calls_per_s"].get<double>(), 0.0);
+  EXPECT_EQ(j["calls_per_s"], j["delivered_per_s"]);
+  ASSERT_TRUE(j["latency_us"].is_object()) << j.dump();
+  for (const char* key : {"p50", "p99", "p999", "max", "mean", "count"}) {
+    EXPECT_TRUE(j["latency_us"].contains(key)) << key;
+  }
+  EXPECT_GE(j["latency_us"]["p99"].get<double>(), j["latency_us"]["p50"].get<double>());
+}
+
+TEST_F(BenchServices, CallerWithoutAGrantIsReportedAsDeniedErrors) {
+  const auto run = bench("bench-stranger", "stranger-secret");
+  EXPECT_EQ(run.code(), 1) << run.command.output;
+  const auto& j = run.summary;
+  EXPECT_GT(j["errors"].get<std::uint64_t>(), 0U);
+  EXPECT_GT(j["statuses"].value("denied", std::uint64_t{0}), 0U) << j.dump();
+  EXPECT_EQ(j["node_requests"].get<std::uint64_t>(), 0U) << "a denied call reached the node";
 }
 
 TEST(BenchUsage, UnreachableBrokerIsAnErrorExit1) {

@@ -29,6 +29,9 @@ class BenchEnv {
 
   const BenchOptions& options() const { return options_; }
   const LinkSettings& settings() const { return settings_; }
+  // reqresp: how the node connects (its own credentials and certificate when given, else the
+  // callers'); the same as settings() otherwise.
+  const LinkSettings& node_settings() const { return node_settings_; }
   unsigned threads() const { return threads_; }
   const std::string& tag() const { return tag_; }  // unique per run: pid and start time
 
@@ -41,7 +44,9 @@ class BenchEnv {
 
   BenchOptions options_;
   asio::ssl::context tls_;
+  asio::ssl::context node_tls_;  // with --node-cert
   LinkSettings settings_;
+  LinkSettings node_settings_;
   unsigned threads_ = 1;
   std::string tag_;
   bool tty_ = false;
@@ -49,6 +54,9 @@ class BenchEnv {
 
 // The broker's resident memory (VmRSS of /proc/PID/status) in bytes; nullopt if unreadable.
 std::optional<std::uint64_t> process_rss_bytes(int pid);
+
+// The first line of a file, without its line end (a password file); nullopt if unreadable.
+std::optional<std::string> read_first_line(const std::string& path);
 
 // Raises the open-file limit to its hard maximum (idle and connect need many sockets).
 void raise_file_limit();

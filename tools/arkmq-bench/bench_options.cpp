@@ -80,6 +80,31 @@ std::string first_line(const std::string& text) {
   return end == std::string::npos ? text : text.substr(0, end);
 }
 
+// reqresp's own checks; "" when all is well.
+std::string validate_reqresp(const BenchOptions& o) {
+  if (o.protocol != 5) return "reqresp needs MQTT 5 (Response Topic, Correlation Data): --protocol 5";
+  if (o.inflight == 0 || o.inflight > 65535) return "--inflight must be 1-65535";
+  if (!(o.call_timeout_s > 0) || o.call_timeout_s > 60) return "--call-timeout must be in (0, 60] seconds";
+  if (o.node_password && !o.node_username) return "--node-password needs --node-username";
+  if (!o.node_password_file.empty() && !o.node_username) {
+    return "--node-password-file needs --node-username";
+  }
+  if (!o.node_password_file.empty() && o.node_password) {
+    return "--node-password and --node-password-file exclude each other";
+  }
+  if (o.node_cert.empty() != o.node_key.empty()) return "--node-cert and --node-key go together";
+  if (!o.node_cert.empty() && !o.broker.tls) return "--node-cert needs an mqtts:// broker URL";
+  if (!o.plain_reqresp && o.node_name.empty()) {
+    return "reqresp needs the node's principal: --node-username, --node-name or --username "
+           "(or --plain-reqresp for a broker without services)";
+  }
+  if (o.node_name.find_first_of("/+#*") != std::string::npos || o.node_name.rfind('$', 0) == 0 ||
+      o.node_name.rfind('%', 0) == 0) {
+    return "--node-name must not contain / + # * nor start with $ or %";
+  }
+  return "";
+}
+
 // Checks across options; "" when all is well.
 std::string validate(const BenchOptions& o, bool rate_given) {
   if (o.clients == 0) return "--clients must be at least 1";
@@ -103,6 +128,14 @@ std::string validate(const BenchOptions& o, bool rate_given) {
   }
   if (o.cert.empty() != o.key.empty()) return "--cert and --key go together";
   if (o.password && !o.username) return "--password needs --username";
+  if (!o.password_file.empty() && !o.username) return "--password-file needs --username";
+  if (!o.password_file.empty() && o.password) return "--password and --password-file exclude each other";
+  if (o.scenario == Scenario::reqresp) {
+    if (const std::string problem = validate_reqresp(o); !problem.empty()) return problem;
+  } else if (o.node_username || o.node_password || !o.node_password_file.empty() ||
+             !o.node_cert.empty() || !o.node_name.empty() || o.plain_reqresp) {
+    return "--node-* and --plain-reqresp are options of the reqresp scenario";
+  }
   if (o.broker_pid < 0) return "--broker-pid must be a process id";
   return "";
 }
@@ -111,7 +144,7 @@ std::string validate(const BenchOptions& o, bool rate_given) {
 
 tl::expected<BenchOptions, UsageError> parse_options(const std::vector<std::string>& args) {
   BenchOptions o;
-  CLI::App app{"arkmq-bench: MQTT load generator (pairs, fanin, fanout, latency, connect, idle)",
+  CLI::App app{"arkmq-bench: MQTT load generator (pairs, fanin, fanout, latency, connect, idle, reqresp)",
                "arkmq-bench"};
   const std::map<std::string, Scenario> scenarios{
       {"pairs", Scenario::pairs},     {"fanin", Scenario::fanin}, {"fanout", Scenario::fanout},
@@ -124,7 +157,7 @@ tl::expected<BenchOptions, UsageError> parse_options(const std::vector<std::stri
   app.add_option("--scenario", scenario_name, "pairs|fanin|fanout|latency|connect|idle|reqresp")
       ->required();
   app.add_option("--clients", o.clients, "pairs, publishers (fanin), subscribers (fanout), "
-                                         "concurrent connectors (connect), connections (idle)");
+                                         "concurrent connectors (connect), connections (idle), callers (reqresp)");
   app.add_option("--qos", o.qos, "0 or 1");
   app.add_option("--size", o.size, "payload bytes (>= 16)");
   auto* rate = app.add_option("--rate", o.rate, "messages/s per publisher (0: unthrottled; "
@@ -132,7 +165,7 @@ tl::expected<BenchOptions, UsageError> parse_options(const std::vector<std::stri
   app.add_option("--duration", o.duration_s, "measured seconds");
   app.add_option("--warmup", o.warmup_s, "seconds of load before measuring");
   app.add_flag("--json", o.json, "one JSON object on stdout instead of the text summary");
-  app.add_option("--protocol", o.protocol, "4 (MQTT 3.1.1) or 5 (MQTT 5.0)");
+  auto* protocol_option = app.add_option("--protocol", o.protocol, "4 (MQTT 3.1.1) or 5 (MQTT 5.0)");
   auto* user = app.add_option("--username", username, "CONNECT user name");
   auto* pass = app.add_option("--password", password, "CONNECT password");
   app.add_option("--cafile", o.cafile, "CA certificates (PEM) to verify the broker with");
@@ -143,6 +176,21 @@ tl::expected<BenchOptions, UsageError> parse_options(const std::vector<std::stri
   app.add_option("--window", o.window, "QoS 1 publishes in flight per publisher");
   app.add_option("--broker-pid", o.broker_pid, "idle: the broker's pid, to report memory per connection");
   app.add_option("--topic-prefix", o.topic_prefix, "first topic level of every benchmark topic");
+  app.add_option("--password-file", o.password_file, "CONNECT password: the file's first line");
+  app.add_option("--inflight", o.inflight, "reqresp: calls outstanding per caller (1)");
+  app.add_option("--call-timeout", o.call_timeout_s, "reqresp: seconds before a call is a timeout (5)");
+  app.add_flag("--plain-reqresp", o.plain_reqresp,
+               "reqresp on ordinary topics (plain MQTT 5 request/response, any broker)");
+  std::string node_username;
+  std::string node_password;
+  auto* node_user = app.add_option("--node-username", node_username, "reqresp: the node's user name");
+  auto* node_pass = app.add_option("--node-password", node_password, "reqresp: the node's password");
+  app.add_option("--node-password-file", o.node_password_file,
+                 "reqresp: the node's password, the file's first line");
+  app.add_option("--node-cert", o.node_cert, "reqresp: the node's client certificate (PEM)");
+  app.add_option("--node-key", o.node_key, "reqresp: the node's private key (PEM)");
+  app.add_option("--node-name", o.node_name,
+                 "reqresp: the node's principal (default: --node-username, else --username)");
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   try {
@@ -160,6 +208,12 @@ tl::expected<BenchOptions, UsageError> parse_options(const std::vector<std::stri
   o.scenario = scenario->second;
   if (user->count() > 0) o.username = username;
   if (pass->count() > 0) o.password = password;
+  if (node_user->count() > 0) o.node_username = node_username;
+  if (node_pass->count() > 0) o.node_password = node_password;
+  if (o.scenario == Scenario::reqresp) {
+    if (o.node_name.empty()) o.node_name = o.node_username.value_or(o.username.value_or(""));
+    if (protocol_option->count() == 0) o.protocol = 5;  // request/response is MQTT 5
+  }
   auto url = parse_broker_url(o.broker_text);
   if (!url) return tl::make_unexpected(UsageError{2, url.error()});
   o.broker = *url;

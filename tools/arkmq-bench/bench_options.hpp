@@ -46,7 +46,24 @@ struct BenchOptions {
   unsigned window = 64;       // QoS 1 publishes in flight per publisher
   int broker_pid = 0;         // idle: the broker whose VmRSS is measured
   std::string topic_prefix = "arkmq-bench";
+  std::string password_file;  // --password from the first line of a file
+
+  // reqresp: the node's identity (its principal N names the $svc/ topics), the callers' window,
+  // the call deadline, and the plain MQTT 5 request/response mode for brokers without services.
+  unsigned inflight = 1;      // calls outstanding per caller
+  double call_timeout_s = 5;  // a call without a reply by then is a timeout (svc-timeout-ms too)
+  bool plain_reqresp = false; // ordinary topics instead of $svc/ (any MQTT 5 broker)
+  std::optional<std::string> node_username;
+  std::optional<std::string> node_password;
+  std::string node_password_file;
+  std::string node_cert;      // TLS client certificate of the node (its principal: --node-name)
+  std::string node_key;
+  std::string node_name;      // the node's principal N; default: --node-username, else --username
 };
+
+// The service and method every reqresp run calls.
+inline constexpr const char* reqresp_service = "bench";
+inline constexpr const char* reqresp_method = "echo";
 
 struct UsageError {
   int exit_code = 2;  // 0 for --help

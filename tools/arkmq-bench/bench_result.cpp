@@ -33,11 +33,16 @@ BenchResult result_for(const BenchOptions& o, unsigned threads) {
   result.tls = o.broker.tls;
   result.threads = threads;
   result.losses_are_errors = o.qos == 1;
+  if (o.scenario == Scenario::reqresp) {
+    result.qos = 1;  // calls and replies are QoS 1
+    result.plain_reqresp = o.plain_reqresp;
+    result.inflight = o.inflight;
+  }
   return result;
 }
 
 int exit_code(const BenchResult& result) {
-  if (result.errors > 0) return 1;
+  if (result.errors > 0 || result.timeouts > 0) return 1;
   if (result.losses_are_errors && result.lost > 0) return 1;
   return 0;
 }
@@ -62,11 +67,26 @@ std::string format_text(const BenchResult& r) {
         out << "  broker RSS   not measured (give --broker-pid)\n";
       }
       break;
+    case Scenario::reqresp:
+      out << "  mode         " << (r.plain_reqresp ? "plain MQTT 5 request/response" : "$svc/ service calls")
+          << ", " << r.inflight << " in flight per caller\n"
+          << "  calls        " << r.sent << "\n"
+          << "  replies      " << r.delivered << " (" << fixed(r.delivered_per_s, 0) << " calls/s)\n";
+      if (r.latency_ns && r.latency_ns->count() > 0) {
+        const auto& h = *r.latency_ns;
+        out << "  round trip us p50 " << fixed(to_us(h.percentile(50)), 1) << "  p99 "
+            << fixed(to_us(h.percentile(99)), 1) << "  p99.9 " << fixed(to_us(h.percentile(99.9)), 1)
+            << "  max " << fixed(to_us(h.max()), 1) << "\n";
+      }
+      out << "  timeouts     " << r.timeouts << "\n";
+      for (const auto& [status, count] : r.statuses) {
+        out << "  svc-status   " << status << ": " << count << "\n";
+      }
+      break;
     case Scenario::pairs:
     case Scenario::fanin:
     case Scenario::fanout:
     case Scenario::latency:
-    case Scenario::reqresp:
       out << "  sent         " << r.sent << "\n"
           << "  delivered    " << r.delivered << " (" << fixed(r.delivered_per_s, 0) << " msgs/s)\n";
       if (r.latency_ns && r.latency_ns->count() > 0) {
@@ -123,6 +143,16 @@ std::string format_json(const BenchResult& r) {
                                                        : nlohmann::json(nullptr);
     if (r.rss_before) j["broker_rss_before"] = *r.rss_before;
     if (r.rss_after) j["broker_rss_after"] = *r.rss_after;
+  }
+  if (r.scenario == Scenario::reqresp) {
+    j["mode"] = r.plain_reqresp ? "plain" : "services";
+    j["inflight"] = r.inflight;
+    j["calls"] = r.sent;
+    j["replies"] = r.delivered;
+    j["calls_per_s"] = r.delivered_per_s;
+    j["timeouts"] = r.timeouts;
+    j["node_requests"] = r.node_requests;
+    j["statuses"] = r.statuses;
   }
   j["error_samples"] = r.error_samples;
   return j.dump();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -40,6 +41,13 @@ struct BenchResult {
   std::optional<std::uint64_t> rss_after;
   std::optional<double> bytes_per_connection;
   unsigned connections_open = 0;             // idle: connections held
+  // reqresp: sent = calls made, delivered = replies, delivered_per_s = completed calls/s,
+  // latency = the round trip. errors include replies whose svc-status is not ok.
+  bool plain_reqresp = false;
+  unsigned inflight = 0;
+  std::uint64_t timeouts = 0;        // no reply by --call-timeout, or svc-status "timeout"
+  std::uint64_t node_requests = 0;   // requests the node received
+  std::map<std::string, std::uint64_t> statuses;  // replies per svc-status other than ok
   std::vector<std::string> error_samples;
 };
 

@@ -17,10 +17,6 @@ int main(int argc, char** argv) {
                  options.error().text.c_str(), options.error().exit_code == 0 ? "" : "\n");
     return options.error().exit_code;
   }
-  if (options->scenario == Scenario::reqresp) {
-    std::fprintf(stderr, "reqresp needs the services layer (not in this broker yet)\n");
-    return 2;
-  }
   try {
     raise_file_limit();
     auto env = BenchEnv::make(*options);
@@ -35,8 +31,8 @@ int main(int argc, char** argv) {
       case Scenario::pairs:
       case Scenario::fanin:
       case Scenario::fanout:
-      case Scenario::latency:
-      case Scenario::reqresp: result = run_pubsub(**env); break;
+      case Scenario::latency: result = run_pubsub(**env); break;
+      case Scenario::reqresp: result = run_reqresp(**env); break;
     }
     const std::string summary = options->json ? format_json(result) + "\n" : format_text(result);
     std::fputs(summary.c_str(), stdout);

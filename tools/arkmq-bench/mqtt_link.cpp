@@ -21,6 +21,9 @@ protocol::Connect make_connect(const LinkSettings& settings, const std::string& 
   connect.client_id = client_id;
   connect.username = settings.username;
   connect.password = settings.password;
+  if (settings.request_response_information && settings.version == protocol::ProtocolVersion::v5) {
+    connect.properties.request_response_information = 1;  // [MQTT-3.1.2.11.7]
+  }
   return connect;
 }
 

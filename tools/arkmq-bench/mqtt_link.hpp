@@ -30,6 +30,7 @@ struct LinkSettings {
   std::optional<std::string> username;
   std::optional<std::string> password;
   std::uint16_t keep_alive_s = 60;
+  bool request_response_information = false;  // v5: ask for CONNACK's Response Information
 };
 
 // The CONNECT every benchmark connection sends (clean start, no will).

@@ -13,6 +13,7 @@ namespace arkmq::bench {
 BenchResult run_pubsub(const BenchEnv& env);   // pairs, fanin, fanout, latency
 BenchResult run_connect(const BenchEnv& env);  // connection (and TLS handshake) rate
 BenchResult run_idle(const BenchEnv& env);     // N idle connections, broker memory per connection
+BenchResult run_reqresp(const BenchEnv& env);  // service calls: one node, N callers
 
 // Waits on the main thread (polling every 20 ms: the io threads own the state it watches)
 // until `done` or the timeout; true when done.
