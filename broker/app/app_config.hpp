@@ -3,6 +3,7 @@
 // ConfigError (one line naming the file/line or flag), which main turns into exit code 2.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -85,6 +86,7 @@ struct FileConfig {
   std::optional<std::string> log_level;
   std::optional<std::string> data_dir;
   std::optional<std::size_t> workers;
+  std::optional<std::chrono::milliseconds> shutdown_grace;  // shutdown_grace_ms
   std::optional<std::string> client_id_pattern;
   std::optional<FileAudit> audit;
   std::optional<FilePersistence> persistence;
@@ -118,6 +120,8 @@ struct AppConfig {
   std::string log_level = "info";
   std::string data_dir;      // empty: no data directory
   std::size_t workers = 0;   // 0: one per hardware thread
+  // Graceful stop: how long the broker drains (Broker::drain) before closing; 0: close at once.
+  std::chrono::milliseconds shutdown_grace{2000};
   // Broker-wide client-id binding ("%u-*"); "" = any client id. A user's own pattern wins.
   std::string client_id_pattern;
   AuditConfig audit;

@@ -315,6 +315,11 @@ FileConfig read_config(const toml::table& root, const Reader& reader) {
        }},
       {"workers",
        [&](const toml::node& value) { out.workers = reader.integer<std::size_t>(value, "workers", 0, 1024); }},
+      {"shutdown_grace_ms",
+       [&](const toml::node& value) {
+         out.shutdown_grace = std::chrono::milliseconds(
+             reader.integer<std::int64_t>(value, "shutdown_grace_ms", 0, 600000));
+       }},
       {"audit", [&](const toml::node& value) { out.audit = read_audit(reader, value); }},
       {"flow_control",
        [&](const toml::node& value) { read_flow_control(value, out.connection_rate, broker); }},

@@ -277,7 +277,13 @@ int run(const app::AppConfig& config) {
   }
   main_context.run();
 
-  server.stop([&broker] { broker.shutdown(); });
+  // Drain first (Broker::drain): no new work, acks owed in both directions cross the wire and
+  // the durable store keeps committing (releasing held PUBACKs) until settled or the grace is
+  // over; then DISCONNECT 0x8B and close. stop_persistence below commits whatever is left.
+  server.stop([&broker, grace = config.shutdown_grace] {
+    broker.drain(grace);
+    broker.shutdown();
+  });
   if (journal) {
     // Every worker has stopped: nothing submits any more.
     if (admin_changes) {

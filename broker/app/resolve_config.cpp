@@ -129,6 +129,7 @@ AppConfig resolve_config(const CommandLine& flags, const std::optional<FileConfi
     out.log_level = file->log_level.value_or(out.log_level);
     out.data_dir = file->data_dir.value_or("");
     out.workers = file->workers.value_or(0);
+    out.shutdown_grace = file->shutdown_grace.value_or(out.shutdown_grace);
     out.client_id_pattern = file->client_id_pattern.value_or("");
     out.connection_rate = file->connection_rate;
     out.services = file->services;

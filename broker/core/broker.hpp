@@ -77,6 +77,22 @@ class Broker {
   // wills, message expiry, $SYS refresh.
   void tick(Clock::time_point now);
 
+  // Graceful stop, first step (broker_drain.cpp): from now on no new work is accepted. A
+  // PUBLISH (any QoS), SUBSCRIBE or CONNECT is ignored: not routed, not acknowledged (QoS 1/2
+  // publishers resend after reconnecting; QoS 0 in this window is lost), and queued messages
+  // are no longer moved into flight. Acknowledgements (PUBACK, PUBREC, PUBREL, PUBCOMP) are
+  // processed as usual and the durable gates keep releasing held acks as the store commits.
+  // Irreversible: shutdown() follows.
+  void begin_drain();
+  // True when nothing more is owed on the wire: no online session has a message in flight
+  // (sent on its connection) awaiting an acknowledgement, and no connection's durable gate
+  // holds a packet (every ack released by a commit has been handed to its link).
+  bool drain_settled() const;
+  // begin_drain(), then waits until drain_settled() or `grace` has passed, polling every few
+  // ms from the calling thread (never a worker). True when settled. A grace of 0 drains
+  // nothing and returns false at once (the immediate close of shutdown() alone).
+  bool drain(std::chrono::milliseconds grace);
+
   // Graceful shutdown: v5 clients get DISCONNECT 0x8B, every link is closed. Sessions and
   // retained messages stay as they are (persistence is the storage layer's job).
   void shutdown();

@@ -96,6 +96,11 @@ class BrokerState {
   LimitsProvider* limits() { return limits_.get(); }
   void set_limits(std::shared_ptr<LimitsProvider> limits) { limits_ = std::move(limits); }
 
+  // Graceful stop (Broker::begin_drain, broker_drain.cpp): no new work is taken from then on.
+  // Set under the broker lock; the handlers and delivery read it under the lock too.
+  bool drain_begun() const { return drain_begun_.load(std::memory_order_relaxed); }
+  void set_drain_begun() { drain_begun_.store(true, std::memory_order_relaxed); }
+
   Guarded<BrokerData>::Locked lock() { return data_.lock(); }
 
  private:
@@ -108,6 +113,7 @@ class BrokerState {
   SysExtra sys_extra_;
   std::shared_ptr<DurableState> durable_;
   std::shared_ptr<LimitsProvider> limits_;
+  std::atomic<bool> drain_begun_{false};
   Guarded<BrokerData> data_;
 };
 

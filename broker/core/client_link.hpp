@@ -24,6 +24,11 @@ class ClientLink {
 
   // Writes what is queued, then closes the socket. Idempotent.
   virtual void close() = 0;
+
+  // Flow control: true while the peer is still taking the bytes queued for it (a write
+  // completed recently), so a full buffer means a slow consumer rather than a stalled one and
+  // its publishers may be paused (delivery.hpp). The default, "unknown", never pauses anyone.
+  virtual bool is_draining() const { return false; }
 };
 
 }  // namespace arkmq::core

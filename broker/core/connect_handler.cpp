@@ -131,6 +131,8 @@ std::string response_information_for(std::string_view client_id) {
 }
 
 void handle_connect(ConnectionState& c, protocol::Connect&& connect) {
+  // Stopping (Broker::begin_drain): no CONNACK; the connection closes with the others.
+  if (c.state.drain_begun()) return;
   c.version = connect.version;
   c.client_id = connect.client_id;
   c.problem_information = connect.properties.request_problem_information.value_or(1) != 0;
@@ -241,7 +243,7 @@ void handle_connect(ConnectionState& c, protocol::Connect&& connect) {
     count_online(c, *data);
     session->set_expiry_interval(grant.session_expiry);
     session->set_principal(grant.principal);
-    session->will() = std::move(connect.will);
+    session->set_will(std::move(connect.will));
     sync_session(data->durable, *session);  // saved when durable, removed when expiry became 0
     c.session_key = session->key();
     c.principal = grant.principal;

@@ -233,10 +233,16 @@ DeliveryResult deliver(Session& session, Outbound outbound, PublishEncoder& enco
   if (outbound.qos == QoS::at_most_once) {
     // QoS 0 is not kept for offline sessions (the spec allows it; we choose not to).
     if (binding == nullptr) return DeliveryResult::dropped;
-    if (const std::size_t queued = binding->link->queued_bytes();
-        queued > config.max_link_buffer_bytes) {
+    const std::size_t queued = binding->link->queued_bytes();
+    if (queued > config.max_link_buffer_bytes) {
       drop_for_slow_consumer(session, queued, counters);
       return DeliveryResult::dropped;
+    }
+    // Publisher back-pressure for QoS 0 too: a live subscriber whose link buffer is filling
+    // pauses the publisher, well before the buffer's bound makes us drop (a stalled one never).
+    if (context.congested != nullptr && queued != 0 && queued >= link_congestion_bytes(config) &&
+        binding->link->is_draining()) {
+      *context.congested = true;
     }
     const TopicForm form = choose_topic_form(*binding, outbound.message->topic);
     SharedBytes bytes = encoder.bytes(outbound, binding->version, form);
@@ -258,7 +264,7 @@ DeliveryResult deliver(Session& session, Outbound outbound, PublishEncoder& enco
 
 void pump_queue(Session& session, const DeliveryContext& context) {
   SessionBinding* binding = session.binding();
-  if (binding == nullptr) return;
+  if (binding == nullptr || context.state.drain_begun()) return;  // stopping: nothing new in flight
   // Held-over in-flight messages go first, in their original order.
   resend_held_over(session, *binding, context);
   while (!session.has_awaiting_resend() && session.has_queued() &&

@@ -72,14 +72,23 @@ struct DeliveryContext {
   BrokerState& state;
   TimePoint now;
   // Set to true when a QoS 1/2 message was queued for an online subscriber whose queue is over
-  // half full while it still acknowledges (slow, not stalled): the publisher's handler then
-  // pauses reading from the publisher briefly (publisher back-pressure). Null: nobody asks.
+  // half full while it still acknowledges (slow, not stalled), or a QoS 0 message was sent to
+  // a subscriber whose link holds over link_congestion_bytes while it still drains: the
+  // publisher's handler then pauses reading from the publisher briefly (publisher
+  // back-pressure). Null: nobody asks.
   bool* congested = nullptr;
 };
 
 // How long since its last acknowledgement a subscriber still counts as slow rather than stalled:
 // a stalled one (a client that stopped reading) never slows publishers; its excess is dropped.
 inline constexpr std::chrono::seconds kStalledAfter{1};
+
+// Unsent bytes on a subscriber's link past which QoS 0 deliveries to it pause the publisher
+// (when the link still drains): an eighth of the bound where QoS 0 is dropped, so a publisher
+// is held back long before anything is lost, and the buffer stays short for latency.
+inline std::size_t link_congestion_bytes(const BrokerConfig& config) {
+  return config.max_link_buffer_bytes / 8;
+}
 
 // Sends (online, window open), queues (QoS 1/2 beyond the window or offline) or drops one
 // message for `session`. QoS 0 is never queued for an offline session.

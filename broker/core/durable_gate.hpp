@@ -28,6 +28,7 @@ class DurableGate final : public ClientLink, public std::enable_shared_from_this
   void send(SharedBytes bytes) override;
   // The inner link's queue plus what is held here (so slow-consumer drops see both).
   std::size_t queued_bytes() const override;
+  bool is_draining() const override { return inner_->is_draining(); }
   // Closes the inner link once everything held has been forwarded: an acknowledgement already
   // queued still goes out after its commit.
   void close() override;

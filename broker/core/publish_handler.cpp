@@ -110,6 +110,8 @@ void handle_publish(ConnectionState& c, protocol::Publish&& publish) {
     auto data = c.state.lock();
     Session* session = c.bound_session(*data);
     if (session == nullptr) return;  // taken over; this connection is closing
+    // Stopping (Broker::begin_drain): neither routed nor acknowledged; QoS 1/2 comes again.
+    if (c.state.drain_begun()) return;
     const DurableMark durable_mark(c.state);  // the PUBACK/PUBREC waits for these reports
     auto& inbound = session->inbound_qos2();
     if (qos == QoS::exactly_once && inbound.contains(packet_id)) {

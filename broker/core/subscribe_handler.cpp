@@ -78,6 +78,7 @@ void handle_subscribe(ConnectionState& c, protocol::Subscribe&& subscribe) {
   auto data = c.state.lock();
   Session* session = c.bound_session(*data);
   if (session == nullptr) return;
+  if (c.state.drain_begun()) return;  // stopping (Broker::begin_drain): no SUBACK, no retained
   const DeliveryContext context = c.context();
   const DurableMark durable_mark(c.state);  // the SUBACK waits for the subscriptions' commit
   protocol::Suback suback{subscribe.packet_id, {}, {}};

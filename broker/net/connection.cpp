@@ -6,6 +6,7 @@
 #include "broker/net/connection.hpp"
 
 #include <algorithm>
+#include <array>
 
 #include <asio/post.hpp>
 #include <asio/write.hpp>
@@ -29,18 +30,28 @@ std::string endpoint_text(const TcpSocket& socket) {
 }
 
 constexpr std::size_t kInitialReadBuffer = 4096;
+// One write's size: large enough for one system call to carry thousands of small PUBLISHes,
+// small enough that a slow reader completes writes (and so counts as draining) regularly.
+constexpr std::size_t kMaxWriteBytes = 256 * 1024;
+// Buffers larger than this are released once a burst is written, so a connection that was
+// busy once does not keep its peak memory while idle.
+constexpr std::size_t kKeepWriteBuffer = 16 * 1024;
+constexpr std::size_t kKeepPending = 256;
+constexpr int kDirectWriteRounds = 4;
+// Handler calls for held frames whose pause had already ended, before yielding to the loop.
+constexpr int kResumeRounds = 64;
 
 }  // namespace
 
 Connection::Connection(Params params, Transport transport)
     : params_(std::move(params)),
-      transport_(std::move(transport)),
-      executor_(tcp().get_executor()),
-      close_timer_(executor_),
-      pause_timer_(executor_),
-      // Small at first: most connections are idle most of the time, and 64 KiB each made
-      // 2000 idle connections cost 130 MB. on_read grows it for peers that fill it.
-      read_buffer_(std::min<std::size_t>(kInitialReadBuffer, params_.limits.read_buffer_bytes)) {
+      transport_([&]() -> std::variant<TcpSocket, std::unique_ptr<TlsStream>> {
+        if (auto* stream = std::get_if<TlsStream>(&transport)) {
+          return std::make_unique<TlsStream>(std::move(*stream));
+        }
+        return std::move(std::get<TcpSocket>(transport));
+      }()),
+      executor_(tcp().get_executor()) {
   info_.peer = endpoint_text(tcp());
 }
 
@@ -52,10 +63,17 @@ Connection::~Connection() {
 }
 
 TcpSocket& Connection::tcp() {
-  if (auto* tls = std::get_if<TlsStream>(&transport_)) {
-    return tls->next_layer();
+  if (auto* stream = std::get_if<std::unique_ptr<TlsStream>>(&transport_)) {
+    return (*stream)->next_layer();
   }
   return std::get<TcpSocket>(transport_);
+}
+
+asio::steady_timer& Connection::timer(std::unique_ptr<asio::steady_timer>& slot) {
+  if (!slot) {
+    slot = std::make_unique<asio::steady_timer>(executor_);
+  }
+  return *slot;
 }
 
 void Connection::start(const HandlerFactory& factory, core::ConnectionInfo info) {
@@ -68,11 +86,20 @@ void Connection::start(const HandlerFactory& factory, core::ConnectionInfo info)
     fail("no handler");
     return;
   }
+  if (!is_tls()) {
+    std::error_code ignored;
+    tcp().non_blocking(true, ignored);  // tcp_read() reads until the socket has nothing
+  }
   params_.worker.add(shared_from_this());
   read_some();
 }
 
 void Connection::tick(Clock::time_point now) {
+  // A write outstanding since before the previous tick has not completed for a whole interval:
+  // the peer is not reading. (A slow reader completes a kMaxWriteBytes write well within it.)
+  const std::uint64_t started = writes_started_.load(std::memory_order_relaxed);
+  draining_.store(!writing_ || started > write_seq_at_tick_, std::memory_order_relaxed);
+  write_seq_at_tick_ = started;
   if (state_ == State::open && handler_) {
     handler_->on_tick(now);
   }
@@ -104,8 +131,10 @@ void Connection::send(core::SharedBytes bytes) {
     }
     return;
   }
+  // The queue keeps the order of every send (they come under the broker lock); only the wake-up
+  // is batched: once per connection until its flush runs, once per worker per loop pass.
   if (queue_.push(std::move(bytes))) {
-    asio::post(executor_, [self] { self->flush(); });
+    params_.worker.request_flush(std::move(self));
   }
 }
 
@@ -120,16 +149,70 @@ void Connection::close() {
 }
 
 void Connection::read_some() {
+  if (!is_tls()) {
+    tcp_read();
+    return;
+  }
   reading_ = true;
-  auto on_done = [self = shared_from_this()](std::error_code error, std::size_t size) {
-    self->on_read(error, size);
-  };
-  std::visit([&](auto& stream) { stream.async_read_some(asio::buffer(read_buffer_), on_done); },
-             transport_);
+  const std::size_t limit = params_.limits.read_buffer_bytes;
+  if (tls_read_buffer_.empty()) {
+    tls_read_buffer_.resize(std::min(kInitialReadBuffer, limit));
+  } else if (tls_read_filled_ && tls_read_buffer_.size() < limit) {
+    tls_read_buffer_.resize(std::min(2 * tls_read_buffer_.size(), limit));  // no read pending now
+  }
+  tls().async_read_some(
+      asio::buffer(tls_read_buffer_),
+      [self = shared_from_this()](std::error_code error, std::size_t size) {
+        self->reading_ = false;
+        self->tls_read_filled_ = size == self->tls_read_buffer_.size();
+        self->on_read(error, std::span<const std::uint8_t>(self->tls_read_buffer_.data(), size));
+      });
 }
 
-void Connection::on_read(std::error_code error, std::size_t size) {
+void Connection::tcp_read() {
   reading_ = false;
+  if (state_ == State::closed) {
+    return;
+  }
+  const std::span<std::uint8_t> buffer = params_.worker.read_buffer(params_.limits.read_buffer_bytes);
+  std::error_code error;
+  const std::size_t size = tcp().read_some(asio::buffer(buffer.data(), buffer.size()), error);
+  if (error == asio::error::would_block || error == asio::error::try_again) {
+    wait_readable();
+    return;
+  }
+  on_read(error, std::span<const std::uint8_t>(buffer.data(), error ? 0 : size));
+}
+
+void Connection::wait_readable() {
+  // Asio's reactor is edge-triggered: this wait is only ever issued after a read found the
+  // socket empty (or short), in the same handler, so no readiness can slip in between.
+  reading_ = true;
+  tcp().async_wait(TcpSocket::wait_read, [self = shared_from_this()](std::error_code error) {
+    if (error) {
+      self->reading_ = false;
+      self->on_read(error, {});
+      return;
+    }
+    self->tcp_read();
+  });
+}
+
+void Connection::next_read(bool more) {
+  if (is_tls()) {
+    read_some();
+  } else if (more) {
+    // The read filled the buffer: read again on the next loop pass, after the other ready
+    // connections had their turn.
+    reading_ = true;
+    asio::post(executor_, [self = shared_from_this()] { self->tcp_read(); });
+  } else {
+    wait_readable();
+  }
+}
+
+void Connection::on_read(std::error_code error, std::span<const std::uint8_t> data) {
+  const bool more = !is_tls() && data.size() == params_.limits.read_buffer_bytes;
   switch (state_) {
     case State::open:
       if (error) {
@@ -137,19 +220,17 @@ void Connection::on_read(std::error_code error, std::size_t size) {
         fail("");
         return;
       }
-      handler_->on_bytes(std::span<const std::uint8_t>(read_buffer_.data(), size), Clock::now());
-      if (size == read_buffer_.size() && size < params_.limits.read_buffer_bytes) {
-        read_buffer_.resize(std::min(2 * size, params_.limits.read_buffer_bytes));
-      }
-      continue_reading();
+      bytes_time_ = Clock::now();
+      handler_->on_bytes(data, bytes_time_);
+      continue_reading(more);
       return;
     case State::flushing:
       // The handler asked to close: what the peer still sends is ignored. Plain TCP keeps
       // draining so unread bytes do not turn our FIN into a RST that could lose the last writes.
       if (error) {
         fail("");
-      } else if (!is_tls()) {
-        read_some();
+      } else if (!is_tls() && !reading_) {
+        next_read(more);
       }
       return;
     case State::shutting_down:
@@ -157,8 +238,8 @@ void Connection::on_read(std::error_code error, std::size_t size) {
         start_tls_shutdown();  // the read was cancelled (or finished) so the shutdown can run
       } else if (error) {
         close_socket();        // the peer's FIN: orderly end
-      } else {
-        read_some();
+      } else if (!reading_) {
+        next_read(more);
       }
       return;
     case State::closed:
@@ -166,22 +247,37 @@ void Connection::on_read(std::error_code error, std::size_t size) {
   }
 }
 
-void Connection::continue_reading() {
+void Connection::continue_reading(bool more) {
   if (state_ != State::open || !handler_ || handler_->is_closing() || reading_ || read_paused_) {
     return;
   }
-  const auto until = handler_->read_paused_until();
-  if (!until || *until <= Clock::now()) {
-    read_some();
-    return;
+  auto until = handler_->read_paused_until();
+  // A pause later than the time the handler was called with stopped it during that call: it
+  // kept the frames after the pausing one. If the pause is over already (it can end between
+  // the handler's check and this one), those frames get their turn now; reading first would
+  // wait for bytes a peer that waits for our acknowledgements never sends.
+  for (int round = 0; until && *until > bytes_time_; ++round) {
+    const auto now = Clock::now();
+    if (*until > now || round == kResumeRounds) {
+      // No read is outstanding now, so the kernel's receive buffer fills and TCP's window
+      // closes: the peer is slowed without the broker buffering anything more.
+      read_paused_ = true;
+      read_pauses_.fetch_add(1, std::memory_order_relaxed);
+      auto& pause = timer(pause_timer_);
+      pause.expires_at(std::max(*until, now));
+      pause.async_wait(
+          [self = shared_from_this()](std::error_code error) { self->on_pause_end(error); });
+      return;
+    }
+    bytes_time_ = now;
+    handler_->on_bytes(std::span<const std::uint8_t>(), now);
+    if (state_ != State::open || !handler_ || handler_->is_closing() || reading_ ||
+        read_paused_) {
+      return;
+    }
+    until = handler_->read_paused_until();
   }
-  // No read is outstanding now, so the kernel's receive buffer fills and TCP's window closes:
-  // the peer is slowed without the broker buffering anything more.
-  read_paused_ = true;
-  read_pauses_.fetch_add(1, std::memory_order_relaxed);
-  pause_timer_.expires_at(*until);
-  pause_timer_.async_wait(
-      [self = shared_from_this()](std::error_code error) { self->on_pause_end(error); });
+  next_read(more);
 }
 
 void Connection::on_pause_end(std::error_code error) {
@@ -191,8 +287,11 @@ void Connection::on_pause_end(std::error_code error) {
   }
   // Frames the handler kept while paused get their turn even if the peer sends nothing more
   // (a v3.1.1 publisher waiting for PUBACKs would otherwise stall until its keep alive).
-  handler_->on_bytes(std::span<const std::uint8_t>(), Clock::now());
-  continue_reading();
+  bytes_time_ = Clock::now();
+  handler_->on_bytes(std::span<const std::uint8_t>(), bytes_time_);
+  // Then read (first without waiting: readiness that arrived during the pause was not waited
+  // for), or pause again.
+  continue_reading(true);
 }
 
 void Connection::flush() {
@@ -202,46 +301,109 @@ void Connection::flush() {
   }
 }
 
-void Connection::start_write() {
-  batch_.clear();
-  queue_.take_all(batch_);
-  if (batch_.empty()) {
-    if (state_ == State::flushing) {
-      begin_shutdown();
+bool Connection::fill_write_buffer() {
+  write_buffer_.clear();
+  while (write_buffer_.size() < kMaxWriteBytes) {
+    if (pending_pos_ == pending_.size()) {
+      pending_.clear();
+      pending_pos_ = 0;
+      queue_.take_all(pending_);
+      if (pending_.empty()) {
+        break;
+      }
     }
+    core::SharedBytes& bytes = pending_[pending_pos_++];
+    write_buffer_.insert(write_buffer_.end(), bytes->begin(), bytes->end());
+    bytes.reset();  // a message shared with other subscribers is released as soon as copied
+  }
+  return !write_buffer_.empty();
+}
+
+void Connection::start_write() {
+  // Plain TCP writes at once, like Mosquitto: when the socket takes everything (the usual case)
+  // no completion handler and no extra loop pass are needed. A bounded number of rounds, then
+  // the rest waits for the next pass so one busy connection cannot hold the worker.
+  for (int round = 0; !is_tls() && round < kDirectWriteRounds; ++round) {
+    if (!fill_write_buffer()) {
+      break;
+    }
+    writes_started_.fetch_add(1, std::memory_order_relaxed);
+    std::error_code error;
+    const std::size_t written = tcp().write_some(asio::buffer(write_buffer_), error);
+    if (error == asio::error::would_block || error == asio::error::try_again) {
+      async_write_buffer();
+      return;
+    }
+    if (error) {
+      params_.log->debug("connection {}: write failed ({})", info_.peer, error.message());
+      queued_bytes_.fetch_sub(write_buffer_.size(), std::memory_order_acq_rel);
+      write_buffer_.clear();
+      fail("");
+      return;
+    }
+    draining_.store(true, std::memory_order_relaxed);
+    queued_bytes_.fetch_sub(written, std::memory_order_acq_rel);
+    if (written < write_buffer_.size()) {
+      // The socket is full: the rest goes out asynchronously when it has room.
+      write_buffer_.erase(write_buffer_.begin(),
+                          write_buffer_.begin() + static_cast<std::ptrdiff_t>(written));
+      async_write_buffer();
+      return;
+    }
+  }
+  if (!is_tls()) {
+    write_buffer_.clear();
+    if (!queue_.empty() || pending_pos_ < pending_.size()) {
+      // More than the rounds allowed: continue on the next pass.
+      writing_ = true;
+      asio::post(executor_, [self = shared_from_this()] {
+        self->writing_ = false;
+        if (self->state_ == State::open || self->state_ == State::flushing) {
+          self->start_write();
+        }
+      });
+      return;
+    }
+  } else if (fill_write_buffer()) {
+    writes_started_.fetch_add(1, std::memory_order_relaxed);
+    async_write_buffer();
     return;
   }
-  batch_bytes_ = 0;
-  for (const auto& bytes : batch_) {
-    batch_bytes_ += bytes->size();
+  release_idle_buffers();
+  if (state_ == State::flushing) {
+    begin_shutdown();
   }
+}
+
+void Connection::async_write_buffer() {
   writing_ = true;
-  writes_started_.fetch_add(1, std::memory_order_relaxed);
   auto on_done = [self = shared_from_this()](std::error_code error, std::size_t) {
     self->on_write(error);
   };
-  if (auto* tls = std::get_if<TlsStream>(&transport_)) {
-    // Asio's SSL stream writes one buffer per record; one linear buffer gives full records.
-    batch_linear_.clear();
-    batch_linear_.reserve(batch_bytes_);
-    for (const auto& bytes : batch_) {
-      batch_linear_.insert(batch_linear_.end(), bytes->begin(), bytes->end());
-    }
-    asio::async_write(*tls, asio::buffer(batch_linear_), on_done);
+  // One linear buffer: one system call for many small messages (Asio passes at most 64 iovecs
+  // per call), and full TLS records instead of one per message.
+  if (is_tls()) {
+    asio::async_write(tls(), asio::buffer(write_buffer_), on_done);
   } else {
-    batch_buffers_.clear();
-    for (const auto& bytes : batch_) {
-      batch_buffers_.push_back(asio::buffer(*bytes));
-    }
-    asio::async_write(std::get<TcpSocket>(transport_), batch_buffers_, on_done);
+    asio::async_write(tcp(), asio::buffer(write_buffer_), on_done);
+  }
+}
+
+void Connection::release_idle_buffers() {
+  if (write_buffer_.capacity() > kKeepWriteBuffer) {
+    std::vector<std::uint8_t>().swap(write_buffer_);
+  }
+  if (pending_.capacity() > kKeepPending) {
+    std::vector<core::SharedBytes>().swap(pending_);
+    pending_pos_ = 0;
   }
 }
 
 void Connection::on_write(std::error_code error) {
   writing_ = false;
-  queued_bytes_.fetch_sub(batch_bytes_, std::memory_order_acq_rel);
-  batch_bytes_ = 0;
-  batch_.clear();
+  draining_.store(true, std::memory_order_relaxed);
+  queued_bytes_.fetch_sub(write_buffer_.size(), std::memory_order_acq_rel);
+  write_buffer_.clear();
   if (state_ == State::closed || state_ == State::shutting_down) {
     return;
   }
@@ -258,8 +420,9 @@ void Connection::begin_close() {
     return;
   }
   state_ = State::flushing;
-  close_timer_.expires_after(params_.limits.close_timeout);
-  close_timer_.async_wait([self = shared_from_this()](std::error_code error) {
+  auto& deadline = timer(close_timer_);
+  deadline.expires_after(params_.limits.close_timeout);
+  deadline.async_wait([self = shared_from_this()](std::error_code error) {
     if (!error && self->state_ != State::closed) {
       self->params_.log->info("connection {}: close timed out, dropping it", self->info_.peer);
       self->fail("");
@@ -294,8 +457,29 @@ void Connection::start_tls_shutdown() {
     return;
   }
   tls_shutdown_started_ = true;
-  std::get<TlsStream>(transport_).async_shutdown(
-      [self = shared_from_this()](std::error_code) { self->close_socket(); });
+  // A peer still sending (a publisher that has not read our DISCONNECT yet) makes OpenSSL end
+  // the shutdown at once ("application data after close notify"). Closing then, with its bytes
+  // unread, sends a RST, and the peer's stack drops what it had not read of ours (the last
+  // PUBACKs, the DISCONNECT): so read and discard until its FIN (the close timer bounds it).
+  tls().async_shutdown(
+      [self = shared_from_this()](std::error_code) { self->discard_until_eof(); });
+}
+
+void Connection::discard_until_eof() {
+  if (state_ == State::closed) {
+    return;
+  }
+  std::error_code ignored;
+  tcp().shutdown(TcpSocket::shutdown_send, ignored);
+  auto scratch = std::make_shared<std::array<std::uint8_t, 4096>>();
+  tcp().async_read_some(asio::buffer(*scratch),
+                        [self = shared_from_this(), scratch](std::error_code error, std::size_t) {
+                          if (error) {
+                            self->close_socket();  // the peer's FIN (or reset, or cancelled)
+                          } else {
+                            self->discard_until_eof();
+                          }
+                        });
 }
 
 void Connection::close_socket() {
@@ -304,11 +488,20 @@ void Connection::close_socket() {
   }
   state_ = State::closed;
   accepting_sends_.store(false, std::memory_order_release);
-  close_timer_.cancel();
-  pause_timer_.cancel();
+  if (close_timer_) {
+    close_timer_->cancel();
+  }
+  if (pause_timer_) {
+    pause_timer_->cancel();
+  }
   std::error_code ignored;
   tcp().shutdown(TcpSocket::shutdown_both, ignored);
   tcp().close(ignored);
+  // Counted until the socket is closed, not only until notify_closed(): Server::stop waits for
+  // the orderly end (peer's FIN / close_notify), so the peer reads our last packets (PUBACKs,
+  // DISCONNECT) before the process exits; an exit with its unread bytes would send a RST that
+  // makes the peer's stack drop them. Callers hold a reference (this may be the last one).
+  if (notified_) params_.worker.remove(this);
 }
 
 void Connection::fail(const std::string& why) {
@@ -317,7 +510,13 @@ void Connection::fail(const std::string& why) {
   }
   auto self = shared_from_this();
   close_socket();
-  queued_bytes_.fetch_sub(queue_.clear(), std::memory_order_acq_rel);
+  std::size_t dropped = queue_.clear();
+  for (std::size_t i = pending_pos_; i < pending_.size(); ++i) {
+    dropped += pending_[i]->size();
+  }
+  pending_.clear();
+  pending_pos_ = 0;
+  queued_bytes_.fetch_sub(dropped, std::memory_order_acq_rel);
   notify_closed();
 }
 
@@ -330,7 +529,7 @@ void Connection::notify_closed() {
   auto self = shared_from_this();
   if (auto handler = std::move(handler_)) {
     handler->on_transport_closed();
-    params_.worker.remove(this);
+    if (state_ == State::closed) params_.worker.remove(this);  // else close_socket() does it
   }
 }
 

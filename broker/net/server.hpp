@@ -56,6 +56,8 @@ class Server {
 
   std::size_t connection_count() const { return workers_.connection_count(); }
   std::size_t worker_count() const { return workers_.size(); }
+  // For tests and statistics (Worker's counters).
+  Worker& worker(std::size_t index) { return workers_.at(index); }
 
  private:
   ServerOptions options_;

@@ -23,6 +23,10 @@ class WeakLink final : public core::ClientLink {
     auto connection = connection_.lock();
     return connection ? connection->queued_bytes() : 0;
   }
+  bool is_draining() const override {
+    auto connection = connection_.lock();
+    return connection && connection->is_draining();
+  }
   void close() override {
     if (auto connection = connection_.lock()) {
       connection->close();

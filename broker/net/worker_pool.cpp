@@ -1,11 +1,36 @@
-// Worker threads and their per-thread connection sets and tick timers.
+// Worker threads and their per-thread connection sets, tick timers, shared read buffers and the
+// per-pass outbox that batches flush requests to other workers.
 #include "broker/net/worker_pool.hpp"
+
+#include <sched.h>
+
+#include <algorithm>
 
 #include <asio/post.hpp>
 
 #include "broker/net/connection.hpp"
 
 namespace arkmq::net {
+
+namespace {
+
+// The worker whose thread this is (null on any other thread). It names the calling thread, as
+// Asio's own call stack does; it holds no shared state. Set once when a worker thread starts.
+thread_local Worker* this_thread_worker = nullptr;
+
+}  // namespace
+
+std::size_t available_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+    const int count = CPU_COUNT(&set);
+    if (count > 0) {
+      return static_cast<std::size_t>(count);
+    }
+  }
+  return std::max(1U, std::thread::hardware_concurrency());
+}
 
 void ConnectionCount::increment() {
   std::lock_guard lock(mutex_);
@@ -46,6 +71,7 @@ Worker::~Worker() {
 void Worker::start() {
   schedule_tick();
   thread_ = std::thread([this] {
+    this_thread_worker = this;
     // A handler that throws is a bug (the data path reports errors as values); log it and keep
     // the worker serving its other connections rather than losing the thread.
     for (int restarts = 0; !context_.stopped() && restarts < 1000; ++restarts) {
@@ -87,6 +113,12 @@ void Worker::close_all() {
 }
 
 void Worker::abandon_all() {
+  // Flush requests not sent yet may hold connections of other workers: released now, while
+  // every worker's io_context still exists.
+  for (auto& batch : outbox_) {
+    batch.clear();
+  }
+  pass_end_posted_ = false;
   // abandon() removes the connection from the map, so iterate over a snapshot.
   std::vector<std::shared_ptr<Connection>> snapshot;
   snapshot.reserve(connections_.size());
@@ -96,6 +128,55 @@ void Worker::abandon_all() {
   for (auto& connection : snapshot) {
     connection->abandon();
   }
+}
+
+void Worker::set_peers(std::vector<Worker*> peers) {
+  peers_ = std::move(peers);
+  outbox_.resize(peers_.size());
+}
+
+void Worker::request_flush(std::shared_ptr<Connection> connection) {
+  Worker* source = this_thread_worker;
+  if (source == nullptr || index_ >= source->peers_.size() || source->peers_[index_] != this) {
+    // Not a worker of this pool (a test, the shutdown hook, the durable store's writer).
+    asio::post(context_, [connection = std::move(connection)] { connection->flush(); });
+    return;
+  }
+  source->outbox_[index_].push_back(std::move(connection));
+  if (!source->pass_end_posted_) {
+    source->pass_end_posted_ = true;
+    // Queued behind every handler already ready, so it runs once this pass's reads are handled.
+    asio::post(source->context_, [source] { source->end_of_pass(); });
+  }
+}
+
+void Worker::end_of_pass() {
+  pass_end_posted_ = false;
+  for (std::size_t i = 0; i < outbox_.size(); ++i) {
+    if (outbox_[i].empty()) {
+      continue;
+    }
+    std::vector<std::shared_ptr<Connection>> batch;
+    batch.swap(outbox_[i]);
+    auto flush_all = [batch = std::move(batch)] {
+      for (const auto& connection : batch) {
+        connection->flush();
+      }
+    };
+    if (peers_[i] == this) {
+      flush_all();
+    } else {
+      outbox_posts_.fetch_add(1, std::memory_order_relaxed);
+      asio::post(peers_[i]->context_, std::move(flush_all));
+    }
+  }
+}
+
+std::span<std::uint8_t> Worker::read_buffer(std::size_t size) {
+  if (read_buffer_.size() < size) {
+    read_buffer_.resize(size);
+  }
+  return std::span<std::uint8_t>(read_buffer_.data(), size);
 }
 
 void Worker::schedule_tick() {
@@ -121,11 +202,16 @@ void Worker::schedule_tick() {
 WorkerPool::WorkerPool(std::size_t threads, std::chrono::milliseconds tick_interval,
                        std::shared_ptr<spdlog::logger> log) {
   if (threads == 0) {
-    threads = std::max(1U, std::thread::hardware_concurrency());
+    threads = available_cpus();
   }
   workers_.reserve(threads);
+  std::vector<Worker*> peers;
   for (std::size_t i = 0; i < threads; ++i) {
     workers_.push_back(std::make_unique<Worker>(i, tick_interval, count_, log));
+    peers.push_back(workers_.back().get());
+  }
+  for (auto& worker : workers_) {
+    worker->set_peers(peers);
   }
 }
 

@@ -1,13 +1,15 @@
 // Worker threads, each with its own io_context and the connections that live on it. A worker's
-// connection set is touched only on its thread (or after the thread stopped); counts are atomic.
+// connection set, read buffer and outbox are touched only on its thread; counts are atomic.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -58,10 +60,28 @@ class Worker {
   // Only once stopped: every remaining connection ends now (handlers notified).
   void abandon_all();
 
+  // Any thread: `connection` (which lives on this worker) has bytes to write. Called on a
+  // worker thread, the request joins that worker's outbox, and at the end of its loop pass the
+  // outbox goes out as one post per destination worker (flushes of its own connections run
+  // right there): one cross-thread post per destination per pass, not one per delivery, and one
+  // write per connection per pass. Called on any other thread, it is posted at once.
+  void request_flush(std::shared_ptr<Connection> connection);
+
+  // Worker thread: scratch space for one read (all connections of a worker share it, so an idle
+  // connection holds no read buffer). Valid until the next call.
+  std::span<std::uint8_t> read_buffer(std::size_t size);
+
+  // The workers that may receive this worker's outbox, indexed by Worker::index(); set once by
+  // the pool before start(). A worker outside a pool posts every request directly.
+  void set_peers(std::vector<Worker*> peers);
+
   std::size_t connection_count() const { return connection_count_.load(std::memory_order_relaxed); }
+  // Batches this worker posted to other workers; for tests and statistics.
+  std::uint64_t outbox_posts() const { return outbox_posts_.load(std::memory_order_relaxed); }
 
  private:
   void schedule_tick();
+  void end_of_pass();  // sends the outbox: one post per destination worker
 
   std::size_t index_;
   std::chrono::milliseconds tick_interval_;
@@ -72,12 +92,23 @@ class Worker {
   asio::steady_timer tick_timer_;
   std::unordered_map<Connection*, std::shared_ptr<Connection>> connections_;
   std::atomic<std::size_t> connection_count_{0};
+  std::atomic<std::uint64_t> outbox_posts_{0};
+  std::vector<Worker*> peers_;
+  // Worker thread: flush requests gathered during this loop pass, by destination worker.
+  std::vector<std::vector<std::shared_ptr<Connection>>> outbox_;
+  bool pass_end_posted_ = false;
+  std::vector<std::uint8_t> read_buffer_;
   std::thread thread_;
 };
 
+// How many workers `threads == 0` means: the CPUs this process may run on (its affinity mask,
+// so a broker started under taskset or a cpuset gets one worker per CPU it has, and no threads
+// that would only take turns on one core), at least 1.
+std::size_t available_cpus();
+
 class WorkerPool {
  public:
-  // threads == 0: one per hardware thread.
+  // threads == 0: one per available CPU (available_cpus()).
   WorkerPool(std::size_t threads, std::chrono::milliseconds tick_interval,
              std::shared_ptr<spdlog::logger> log);
 

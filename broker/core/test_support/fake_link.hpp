@@ -16,9 +16,11 @@ class FakeLink final : public ClientLink {
   void send(SharedBytes bytes) override;
   std::size_t queued_bytes() const override { return queued_bytes_; }
   void close() override { closed_ = true; }
+  bool is_draining() const override { return draining_; }
 
   bool closed() const { return closed_; }
   void set_queued_bytes(std::size_t bytes) { queued_bytes_ = bytes; }
+  void set_draining(bool draining) { draining_ = draining; }
   // Read only once the sending threads are done.
   const std::vector<SharedBytes>& sent() const { return sent_; }
 
@@ -34,6 +36,7 @@ class FakeLink final : public ClientLink {
   std::size_t taken_ = 0;
   std::size_t queued_bytes_ = 0;
   bool closed_ = false;
+  bool draining_ = false;
 };
 
 }  // namespace arkmq::core::test
