@@ -157,14 +157,4 @@ mqtt::const_message_ptr call_and_wait(arkmq::test::PahoClient& cloud, const std:
   return nullptr;
 }
 
-std::string user_property(const mqtt::const_message_ptr& message, const std::string& name) {
-  const auto& props = message->get_properties();
-  const std::size_t count = props.count(mqtt::property::USER_PROPERTY);
-  for (std::size_t i = 0; i < count; ++i) {
-    const auto pair = mqtt::get<mqtt::string_pair>(props, mqtt::property::USER_PROPERTY, i);
-    if (std::get<0>(pair) == name) return std::get<1>(pair);
-  }
-  return "";
-}
-
 }  // namespace arkmq::edge::test

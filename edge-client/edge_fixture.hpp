@@ -82,6 +82,6 @@ mqtt::const_message_ptr call_and_wait(arkmq::test::PahoClient& cloud, const std:
                                       const std::string& payload, const std::string& correlation,
                                       int deadline_ms, std::chrono::milliseconds timeout);
 
-std::string user_property(const mqtt::const_message_ptr& message, const std::string& name);
+using arkmq::test::user_property;  // tests/support/paho_helpers.hpp
 
 }  // namespace arkmq::edge::test

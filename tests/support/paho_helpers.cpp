@@ -169,4 +169,15 @@ std::string unique_client_id(const std::string& stem) {
   return stem + "-" + std::to_string(::getpid()) + "-" + std::to_string(random() % 1000000);
 }
 
+std::string user_property(const mqtt::const_message_ptr& message, const std::string& name) {
+  if (!message) return "";
+  const auto& props = message->get_properties();
+  const std::size_t count = props.count(mqtt::property::USER_PROPERTY);
+  for (std::size_t i = 0; i < count; ++i) {
+    const auto pair = mqtt::get<mqtt::string_pair>(props, mqtt::property::USER_PROPERTY, i);
+    if (std::get<0>(pair) == name) return std::get<1>(pair);
+  }
+  return "";
+}
+
 }  // namespace arkmq::test

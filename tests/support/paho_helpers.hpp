@@ -87,4 +87,7 @@ class PahoClient {
 // A unique client id per test run, so parallel tests never take over each other's sessions.
 std::string unique_client_id(const std::string& stem);
 
+// The first MQTT 5 user property `name` of a received message; empty when absent (or no message).
+std::string user_property(const mqtt::const_message_ptr& message, const std::string& name);
+
 }  // namespace arkmq::test

@@ -133,17 +133,6 @@ int mosquitto_pub_reason(std::uint16_t port, const std::string& ca, const CertKe
   return std::stoi(m[1].str());
 }
 
-std::string user_property(const mqtt::const_message_ptr& message, const std::string& name) {
-  if (!message) return "";
-  const auto& props = message->get_properties();
-  const std::size_t count = props.count(mqtt::property::USER_PROPERTY);
-  for (std::size_t i = 0; i < count; ++i) {
-    const auto pair = mqtt::get<mqtt::string_pair>(props, mqtt::property::USER_PROPERTY, i);
-    if (std::get<0>(pair) == name) return std::get<1>(pair);
-  }
-  return "";
-}
-
 std::string message_text(const mqtt::const_message_ptr& message) {
   std::string text = message->get_topic() + "\n" + message->get_payload_str() + "\n";
   const auto& props = message->get_properties();

@@ -142,7 +142,6 @@ int mosquitto_pub_reason(std::uint16_t port, const std::string& ca, const CertKe
                          const std::string& correlation,
                          const std::vector<std::pair<std::string, std::string>>& user_properties);
 
-std::string user_property(const mqtt::const_message_ptr& message, const std::string& name);
 // Topic, payload and every property of a message as text (what a client could read of it).
 std::string message_text(const mqtt::const_message_ptr& message);
 
