@@ -11,6 +11,21 @@ namespace arkmq::core {
 Session::Session(std::string client_id, SessionKey key)
     : client_id_(std::move(client_id)), key_(key) {}
 
+void Session::set_will(std::optional<protocol::Will> will) {
+  if (will) {
+    will_ = std::make_unique<protocol::Will>(std::move(*will));
+  } else {
+    will_.reset();
+  }
+}
+
+std::optional<protocol::Will> Session::take_will() {
+  if (!will_) return std::nullopt;
+  std::optional<protocol::Will> will(std::move(*will_));
+  will_.reset();
+  return will;
+}
+
 std::uint16_t Session::allocate_packet_id() {
   if (in_flight_ids_.size() >= 65535) return 0;
   // Ids cycle through 1..65535 so a just-freed id is not reused at once.
@@ -46,12 +61,12 @@ void Session::discard(const Outbound& outbound) {
 }
 
 void Session::add_inbound_qos2(std::uint16_t packet_id) {
-  if (!inbound_qos2_.insert(packet_id).second || durable_log_ == nullptr) return;
+  if (!inbound_qos2_.insert(packet_id) || durable_log_ == nullptr) return;
   if (DurableState* state = durable_log_->state()) state->add_inbound_qos2(client_id_, packet_id);
 }
 
 bool Session::remove_inbound_qos2(std::uint16_t packet_id) {
-  if (inbound_qos2_.erase(packet_id) == 0) return false;
+  if (!inbound_qos2_.erase(packet_id)) return false;
   if (durable_log_ == nullptr) return true;
   if (DurableState* state = durable_log_->state()) state->remove_inbound_qos2(client_id_, packet_id);
   return true;
@@ -106,7 +121,7 @@ Outbound Session::pop_queued() {
 
 std::size_t Session::remove_expired(TimePoint now) {
   const std::size_t before = queue_.size();
-  std::erase_if(queue_, [&](const Outbound& o) {
+  queue_.erase_if([&](const Outbound& o) {
     const bool expired = o.message->expires_at && *o.message->expires_at <= now;
     if (expired) {
       queued_bytes_ -= queue_cost(*o.message);

@@ -6,7 +6,6 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,6 +15,8 @@
 
 #include "broker/core/client_link.hpp"
 #include "broker/core/connection_info.hpp"
+#include "broker/core/lazy_deque.hpp"
+#include "broker/core/lazy_id_set.hpp"
 #include "broker/core/message.hpp"
 #include "broker/core/subscription_tree.hpp"
 #include "broker/protocol/packets.hpp"
@@ -116,8 +117,12 @@ class Session {
   DurableLog* durable_log() const { return durable_log_; }
   void set_durable_log(DurableLog* log) { durable_log_ = log; }
 
-  // --- the will of the attached connection; moved to the WillScheduler when it closes
-  std::optional<protocol::Will>& will() { return will_; }
+  // --- the will of the attached connection; moved to the WillScheduler when it closes.
+  // Held behind a pointer: most connections have none, and a Will is over 500 bytes.
+  bool has_will() const { return will_ != nullptr; }
+  void set_will(std::optional<protocol::Will> will);
+  // Removes and returns the will (empty when there is none).
+  std::optional<protocol::Will> take_will();
 
   // --- outbound QoS 1/2
   // A packet id not in flight [MQTT-2.2.1-3]; 0 when all 65535 are in use.
@@ -134,7 +139,7 @@ class Session {
   void remove_in_flight(std::uint16_t packet_id);
   // PUBREC received: the entry now awaits PUBCOMP (reported: a restart resends PUBREL).
   void set_stage(InFlight& entry, InFlight::Stage stage);
-  std::deque<InFlight>& in_flight() { return in_flight_; }
+  LazyDeque<InFlight>& in_flight() { return in_flight_; }
 
   // Appends to the pending queue; false (and nothing queued) past the limits.
   bool enqueue(Outbound outbound, const QueueLimits& limits);
@@ -150,7 +155,7 @@ class Session {
   template <typename Predicate>
   std::size_t remove_queued_if(Predicate drop) {
     const std::size_t before = queue_.size();
-    std::erase_if(queue_, [&](const Outbound& o) {
+    queue_.erase_if([&](const Outbound& o) {
       const bool dropped = drop(o);
       if (dropped) {
         queued_bytes_ -= queue_cost(*o.message);
@@ -169,7 +174,7 @@ class Session {
   void note_progress(TimePoint now) { last_progress_ = now; }
 
   // --- inbound QoS 2: ids received and not yet released by PUBREL [MQTT-4.3.3-*]
-  const std::unordered_set<std::uint16_t>& inbound_qos2() const { return inbound_qos2_; }
+  const LazyIdSet& inbound_qos2() const { return inbound_qos2_; }
   void add_inbound_qos2(std::uint16_t packet_id);
   // False when the id was not there.
   bool remove_inbound_qos2(std::uint16_t packet_id);
@@ -181,16 +186,16 @@ class Session {
   std::optional<SessionBinding> binding_;
   std::uint32_t expiry_interval_ = 0;
   std::optional<TimePoint> expires_at_;
-  std::optional<protocol::Will> will_;
+  std::unique_ptr<protocol::Will> will_;  // null: no will
 
   std::uint16_t next_packet_id_ = 1;
-  std::deque<InFlight> in_flight_;
-  std::unordered_set<std::uint16_t> in_flight_ids_;
+  LazyDeque<InFlight> in_flight_;  // both allocate on first use: most sessions stay idle
+  LazyIdSet in_flight_ids_;
   std::size_t awaiting_resend_ = 0;  // entries of in_flight_ with awaiting_resend set
-  std::deque<Outbound> queue_;
+  LazyDeque<Outbound> queue_;
   std::size_t queued_bytes_ = 0;
   TimePoint last_progress_{};
-  std::unordered_set<std::uint16_t> inbound_qos2_;
+  LazyIdSet inbound_qos2_;
   DurableLog* durable_log_ = nullptr;
 
   // Reports one message's record (assigning its id on first report).

@@ -56,8 +56,7 @@ void detach_connection(BrokerData& data, Session& session, bool send_will,
     // Every connection end passes here once: registry entries, served and own calls.
     service_connection_closed(data, session.client_id(), context);
   }
-  std::optional<protocol::Will> will = std::move(session.will());
-  session.will().reset();
+  std::optional<protocol::Will> will = session.take_will();
   if (will && send_will) {
     const std::uint32_t delay = will->properties.will_delay_interval.value_or(0);
     if (delay == 0 || session.expiry_interval() == 0) {

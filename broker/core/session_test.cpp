@@ -66,6 +66,55 @@ TEST(Session, ExpiredQueuedMessagesAreRemoved) {
   EXPECT_EQ(session.queued_bytes(), 0U);
 }
 
+TEST(Session, AFreshSessionHasNothingQueuedInFlightOrWilled) {
+  Session session("c", 1);
+  EXPECT_FALSE(session.has_queued());
+  EXPECT_EQ(session.queued_count(), 0u);
+  EXPECT_EQ(session.outstanding(), 0u);
+  EXPECT_EQ(session.find_in_flight(1), nullptr);
+  EXPECT_EQ(session.remove_expired(TimePoint{} + 1h), 0u);
+  EXPECT_EQ(session.remove_queued_if([](const Outbound&) { return true; }), 0u);
+  session.remove_in_flight(1);  // unknown id: no-op
+  std::size_t visited = 0;
+  for (const InFlight& entry : session.in_flight()) visited += entry.packet_id;
+  EXPECT_EQ(visited, 0u);
+  EXPECT_FALSE(session.has_will());
+  EXPECT_FALSE(session.take_will().has_value());
+}
+
+TEST(Session, TakeWillReturnsTheWillOnce) {
+  Session session("c", 1);
+  session.set_will(protocol::Will{"w/t", "gone", protocol::QoS::at_least_once, true, {}});
+  ASSERT_TRUE(session.has_will());
+  const std::optional<protocol::Will> will = session.take_will();
+  ASSERT_TRUE(will.has_value());
+  EXPECT_EQ(will->topic, "w/t");
+  EXPECT_EQ(will->payload, "gone");
+  EXPECT_TRUE(will->retain);
+  EXPECT_FALSE(session.has_will());
+  EXPECT_FALSE(session.take_will().has_value());
+  session.set_will(protocol::Will{"w/t", "x", protocol::QoS::at_most_once, false, {}});
+  session.set_will(std::nullopt);  // a CONNECT without a will clears the previous one
+  EXPECT_FALSE(session.has_will());
+}
+
+TEST(Session, QueueAndInFlightKeepOrderAfterFirstUse) {
+  Session session("c", 1);
+  const QueueLimits limits{10, 1000};
+  ASSERT_TRUE(session.enqueue(Outbound{message("a"), protocol::QoS::at_least_once, false, {}}, limits));
+  ASSERT_TRUE(session.enqueue(Outbound{message("bb"), protocol::QoS::at_least_once, false, {}}, limits));
+  EXPECT_EQ(session.queued_bytes(), 5u);  // topic "t" + payload, twice
+  EXPECT_EQ(session.pop_queued().message->payload, "a");
+  EXPECT_EQ(session.pop_queued().message->payload, "bb");
+  EXPECT_FALSE(session.has_queued());
+  session.add_in_flight(InFlight{7, InFlight::Stage::awaiting_puback, {}});
+  session.add_in_flight(InFlight{8, InFlight::Stage::awaiting_puback, {}});
+  ASSERT_NE(session.find_in_flight(8), nullptr);
+  session.remove_in_flight(7);
+  EXPECT_EQ(session.outstanding(), 1u);
+  EXPECT_EQ(session.in_flight().front().packet_id, 8);
+}
+
 TEST(WillScheduler, DueWillsComeOutOldestFirstAndCancelRemoves) {
   WillScheduler wills;
   const TimePoint now{};
