@@ -15,6 +15,7 @@
 #include "broker/core/connection_info.hpp"
 #include "broker/net/connection_rate_limiter.hpp"
 #include "broker/net/tls_settings.hpp"
+#include "broker/app/logging.hpp"
 #include "broker/app/service_config.hpp"
 
 namespace arkmq::app {
@@ -80,6 +81,14 @@ struct PersistenceConfig {
   PersistenceSync synchronous = PersistenceSync::full;
 };
 
+// [http] (docs/operations.md): the operators' HTTP listener for /metrics and the status page.
+// Off by default; loopback only unless allow_non_loopback (it has no authentication).
+struct HttpConfig {
+  std::string listen;        // "http://127.0.0.1:9090"; empty: off
+  bool status_page = true;   // "/" and "/api/status" besides "/metrics"
+  bool allow_non_loopback = false;
+};
+
 struct FileConfig {
   core::BrokerConfig broker;  // defaults for every key the file does not set
   std::vector<FileListener> listeners;
@@ -92,6 +101,8 @@ struct FileConfig {
   std::optional<FilePersistence> persistence;
   net::ConnectionRateSettings connection_rate;  // [flow_control] (memory budget: in `broker`)
   ServicesConfig services;  // [services] (service_config.hpp)
+  std::optional<HttpConfig> http;  // [http]
+  std::optional<LogConfig> log;    // [log]; the top-level log_level is its `level`
 };
 
 struct CommandLine {
@@ -128,6 +139,8 @@ struct AppConfig {
   PersistenceConfig persistence;
   net::ConnectionRateSettings connection_rate;  // per source address; on by default
   ServicesConfig services;  // call rates and bounds of $svc/ (service_config.hpp)
+  HttpConfig http;  // [http]: /metrics and the status page (off by default)
+  LogConfig log;    // [log]: format and levels per module; log.level mirrors log_level
 };
 
 inline constexpr const char* kDefaultListener = "mqtt://127.0.0.1:1883";

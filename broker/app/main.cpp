@@ -25,6 +25,7 @@
 #include "broker/app/audit_wiring.hpp"
 #include "broker/app/core_handler.hpp"
 #include "broker/app/durable_store_wiring.hpp"
+#include "broker/app/event_fanout.hpp"
 #include "broker/app/flow_control_wiring.hpp"
 #include "broker/app/policy_watcher.hpp"
 #include "broker/app/quota_limits.hpp"
@@ -198,8 +199,10 @@ int run(const app::AppConfig& config) {
   // Per-principal flow-control limits from the policy's quotas, reloaded with it (below).
   auto quota_limits = std::make_shared<app::QuotaLimits>();
   broker.set_limits_provider(quota_limits);
+  // Every sink of core events (audit, metrics, the status page) behind one fan-out.
+  auto events = std::make_shared<app::EventFanout>();
+  events->add(audit);
   if (journal) {
-    broker.set_events(audit);
     broker.set_sys_extra(app::audit_sys_values(*journal));
   }
   // Connection-rate bans per source address (null: off); their $SYS values join the audit's.
@@ -209,7 +212,7 @@ int run(const app::AppConfig& config) {
         journal ? app::audit_sys_values(*journal) : core::SysExtra{}, connection_rate));
   }
   // [services]: settings before serving; available nodes per service join the $SYS values.
-  app::wire_services(broker, config.services, audit,
+  app::wire_services(broker, config.services, *events,
                      app::with_connection_rate_sys(
                          journal ? app::audit_sys_values(*journal) : core::SysExtra{},
                          connection_rate));
@@ -218,6 +221,9 @@ int run(const app::AppConfig& config) {
             config.broker.memory_budget_bytes == 0
                 ? std::string("off")
                 : std::to_string(config.broker.memory_budget_bytes) + " bytes");
+  if (!events->empty()) {
+    broker.set_events(events);  // none: the core skips building event facts
+  }
   if (durable) {
     app::start_persistence(broker, durable, *log);  // restore, then report changes
   }

@@ -39,15 +39,10 @@ core::SysExtra with_service_nodes_sys(core::SysExtra base,
 }
 
 std::shared_ptr<ServiceNodesGauge> wire_services(core::Broker& broker, const ServicesConfig& config,
-                                                 const std::shared_ptr<AuditBridge>& audit,
-                                                 core::SysExtra sys) {
+                                                 EventFanout& events, core::SysExtra sys) {
   broker.set_service_settings(service_settings(config));
   auto gauge = std::make_shared<ServiceNodesGauge>();
-  if (audit) {
-    audit->set_service_nodes(gauge);  // the bridge is the broker's events already
-  } else {
-    broker.set_events(gauge);
-  }
+  events.add(gauge);
   broker.set_sys_extra(with_service_nodes_sys(std::move(sys), gauge));
   return gauge;
 }

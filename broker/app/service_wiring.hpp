@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "broker/app/audit_bridge.hpp"
+#include "broker/app/event_fanout.hpp"
 #include "broker/app/service_config.hpp"
 #include "broker/core/broker.hpp"
 #include "broker/core/broker_events.hpp"
@@ -37,11 +37,10 @@ class ServiceNodesGauge final : public core::BrokerEvents {
 core::SysExtra with_service_nodes_sys(core::SysExtra base,
                                       std::shared_ptr<const ServiceNodesGauge> gauge);
 
-// Before serving: broker.set_service_settings(service_settings(config)); a gauge fed by `audit`
-// when there is a journal, else the broker's events; $SYS = `sys` (what main contributed so far)
-// plus services/<S>/nodes. Returns the gauge.
+// Before serving: broker.set_service_settings(service_settings(config)); a gauge added to
+// `events` (the broker's event fan-out); $SYS = `sys` (what main contributed so far) plus
+// services/<S>/nodes. Returns the gauge.
 std::shared_ptr<ServiceNodesGauge> wire_services(core::Broker& broker, const ServicesConfig& config,
-                                                 const std::shared_ptr<AuditBridge>& audit,
-                                                 core::SysExtra sys);
+                                                 EventFanout& events, core::SysExtra sys);
 
 }  // namespace arkmq::app

@@ -1,6 +1,8 @@
-// The services' wiring in main: the available-nodes gauge and its $SYS values, and who feeds it
-// (the audit bridge with a journal, the broker's events without one).
+// The services' wiring in main: the available-nodes gauge and its $SYS values, fed through the
+// broker's event fan-out.
 #include "broker/app/service_wiring.hpp"
+
+#include "broker/app/audit_bridge.hpp"
 
 #include <gtest/gtest.h>
 
@@ -42,29 +44,20 @@ TEST(ServiceNodesGauge, TheAuditBridgePassesRegistryChangesOnWithoutARow) {
   EXPECT_EQ(gauge->sys_values(), (Values{{"services/plc/nodes", "1"}}));
 }
 
-TEST(WireServices, SetsTheSettingsAndFeedsTheGaugeFromTheBridgeOrTheBroker) {
+TEST(WireServices, SetsTheSettingsAndFeedsTheGaugeThroughTheEventFanout) {
   core::BrokerConfig config;
   auto authenticator = std::make_shared<core::DefaultAuthenticator>(true);
   auto authorizer = std::make_shared<core::DefaultAuthorizer>(core::AclDefault::allow);
   ServicesConfig services;
   services.default_rates.per_caller_rate = 4;
-  {
-    core::Broker broker(config, authenticator, authorizer);
-    storage::RecordingAuditSink sink;
-    auto bridge = std::make_shared<AuditBridge>(sink, AuditBridgeOptions{});
-    broker.set_events(bridge);
-    const auto gauge = wire_services(broker, services, bridge, core::SysExtra{});
-    ASSERT_TRUE(gauge);
-    bridge->service_registry_changed("plc", 2);
-    EXPECT_EQ(gauge->sys_values(), (Values{{"services/plc/nodes", "2"}}));
-  }
-  {
-    core::Broker broker(config, authenticator, authorizer);
-    const auto gauge = wire_services(broker, services, nullptr, core::SysExtra{});
-    ASSERT_TRUE(gauge);  // the broker's events: fed by the core itself
-    gauge->service_registry_changed("plc", 1);
-    EXPECT_EQ(gauge->sys_values(), (Values{{"services/plc/nodes", "1"}}));
-  }
+  core::Broker broker(config, authenticator, authorizer);
+  EventFanout events;
+  ASSERT_TRUE(events.empty());
+  const auto gauge = wire_services(broker, services, events, core::SysExtra{});
+  ASSERT_TRUE(gauge);
+  EXPECT_FALSE(events.empty()) << "the gauge joined the fan-out";
+  events.service_registry_changed("plc", 2);
+  EXPECT_EQ(gauge->sys_values(), (Values{{"services/plc/nodes", "2"}}));
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "broker/core/authenticator.hpp"
 #include "broker/core/broker_config.hpp"
 #include "broker/core/broker_events.hpp"
+#include "broker/core/broker_snapshot.hpp"
 #include "broker/core/service_settings.hpp"
 #include "broker/protocol/reason_code.hpp"
 
@@ -105,6 +106,9 @@ class Broker {
                                    Clock::time_point now);
 
   BrokerStats stats() const;
+  // Operators' view (broker_snapshot.hpp): connected clients (at most `max_clients` listed) and
+  // the service registry, copied under the lock. Any thread; cost grows with the client count.
+  BrokerSnapshot snapshot(std::size_t max_clients) const;
   const BrokerConfig& config() const;
 
   // For ClientConnection only.
