@@ -8,6 +8,7 @@
 
 #include <toml++/toml.h>
 
+#include "broker/http/endpoint.hpp"
 #include "broker/protocol/topic.hpp"
 #include "edge-client/bridge_rules.hpp"
 
@@ -246,6 +247,17 @@ EdgeConfig read_root(const toml::table& root, const std::string& source) {
     if (auto v = o.integer("max_messages", 1, 100'000'000)) config.outbox.max_messages = *v;
     if (auto v = o.integer("max_bytes", 1024, std::int64_t{1} << 40)) config.outbox.max_bytes = *v;
     o.reject_unknown();
+  }
+  if (const toml::table* metrics = r.subtable("metrics")) {
+    TableReader m(*metrics, source, "metrics.");
+    if (auto v = m.boolean("allow_non_loopback")) config.metrics.allow_non_loopback = *v;
+    if (auto v = m.string("listen"); v && !v->empty()) {
+      // The endpoint's own check (URL form, loopback unless allowed); nothing is bound here.
+      auto endpoint = http::Endpoint::create({*v, config.metrics.allow_non_loopback, nullptr});
+      if (!endpoint) m.fail("listen", endpoint.error());
+      config.metrics.listen = *v;
+    }
+    m.reject_unknown();
   }
   std::set<std::string> names;
   if (const toml::array* services = r.table_array("service")) {

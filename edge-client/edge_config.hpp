@@ -68,6 +68,13 @@ struct OutboxConfig {
   std::int64_t max_bytes = 64 * 1024 * 1024;
 };
 
+// [metrics] (docs/edge.md, "Metrics"): the Prometheus /metrics listener. Off by default;
+// loopback only unless allow_non_loopback (it has no authentication).
+struct MetricsConfig {
+  std::string listen;  // "http://127.0.0.1:9101"; empty: off
+  bool allow_non_loopback = false;
+};
+
 struct EdgeConfig {
   std::string node;
   std::map<std::string, std::string> labels;
@@ -78,6 +85,7 @@ struct EdgeConfig {
   CloudConfig cloud;
   LocalConfig local;
   OutboxConfig outbox;
+  MetricsConfig metrics;
   std::vector<ServiceConfig> services;
   std::vector<BridgeRule> bridges;
 };

@@ -45,7 +45,8 @@ std::optional<std::int64_t> seq_of(const mqtt::token& token) {
 
 EdgeNode::EdgeNode(EdgeConfig config)
     : config_(std::move(config)),
-      bridge_(config_.bridges, config_.node, config_.loop_prevention, config_.max_hops) {
+      bridge_(config_.bridges, config_.node, config_.loop_prevention, config_.max_hops),
+      metrics_(config_.services) {
   auto outbox = Outbox::open(config_.outbox.path,
                              OutboxLimits{config_.outbox.max_messages, config_.outbox.max_bytes});
   if (!outbox) throw std::runtime_error("outbox: " + outbox.error());
@@ -72,6 +73,7 @@ EdgeNode::EdgeNode(EdgeConfig config)
   for (const auto& filter : bridge_.cloud_filters()) subscriptions.push_back(filter);
   CloudLinkHooks hooks;
   hooks.on_up = [this] {
+    metrics_.link_connected(SteadyClock::now());
     sender_->link_up();
     announce_all();
     mark_status_dirty();
@@ -88,6 +90,13 @@ EdgeNode::EdgeNode(EdgeConfig config)
 EdgeNode::~EdgeNode() { stop(); }
 
 void EdgeNode::start() {
+  // First, so that a port in use stops the edge before it connects anywhere.
+  if (!config_.metrics.listen.empty()) {
+    auto endpoint = start_metrics_endpoint(config_.metrics, [this] { return metrics_text(); });
+    if (!endpoint) throw std::runtime_error("metrics: " + endpoint.error());
+    metrics_endpoint_ = std::move(*endpoint);
+    spdlog::info("metrics on {}/metrics", metrics_endpoint_->bound_url());
+  }
   health_->check_all_now();
   for (std::size_t i = 0; i < config_.services.size(); ++i) {
     spdlog::info("service {} ({} backend): {}", config_.services[i].name,
@@ -108,6 +117,7 @@ void EdgeNode::stop() {
     stopping_ = true;
   }
   status_wake_.notify_all();
+  if (metrics_endpoint_) metrics_endpoint_->stop();  // its handler reads every component
   if (status_thread_.joinable()) status_thread_.join();
   health_->stop();
   cloud_->stop([this] { withdraw_all(); });
@@ -140,7 +150,11 @@ void EdgeNode::on_local_message(const EdgeMessage& message) {
   if (!out) return;
   ++bridged_out_;
   if (out->qos == 0) {
-    if (!cloud_->publish(*out)) ++dropped_qos0_;
+    if (cloud_->publish(*out)) {
+      metrics_.forwarded();
+    } else {
+      ++dropped_qos0_;
+    }
     return;
   }
   out->qos = 1;  // QoS 2 is carried as QoS 1 plus the outbox's sequence number
@@ -176,21 +190,25 @@ void EdgeNode::handle_call(const EdgeMessage& message) {
                                                         : std::chrono::milliseconds(10'000);
   auto request = parse_call(message, config_.node, timeout);
   if (!request) {
+    metrics_.call_rejected(CallRejection::invalid);
     spdlog::warn("cloud: call dropped: {}", request.error());
     return;
   }
   if (index == config_.services.size()) {
+    metrics_.call_rejected(CallRejection::unknown_service);
     ++calls_failed_;
     cloud_->publish(build_error_reply(*request, "this node does not serve " + target->service));
     return;
   }
   const auto& methods = config_.services[index].methods;
   if (std::find(methods.begin(), methods.end(), target->method) == methods.end()) {
+    metrics_.call_rejected(CallRejection::unknown_method);
     ++calls_failed_;
     cloud_->publish(build_error_reply(*request, "service " + target->service + " has no method " + target->method));
     return;
   }
   if (!workers_->post([this, index, call = *request] { run_call(index, call); })) {
+    metrics_.call_rejected(CallRejection::busy);
     ++calls_failed_;
     cloud_->publish(build_error_reply(*request, "node busy"));
   }
@@ -202,7 +220,9 @@ void EdgeNode::run_call(std::size_t service, const CallRequest& request) {
                                  request.content_type, started + request.budget};
   const BackendResult result = backends_[service]->call(backend_request);
   (result.status == CallStatus::ok ? calls_ok_ : calls_failed_)++;
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - started);
+  const auto took = SteadyClock::now() - started;
+  metrics_.call_finished(service, request.target.method, result.status, took);
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(took);
   spdlog::info("call {}.{} from '{}': {} in {} ms", request.target.service, request.target.method,
                request.caller, to_string(result.status), ms.count());
   if (!cloud_->publish(build_reply(request, result))) {
@@ -218,7 +238,7 @@ void EdgeNode::announce(std::size_t service) {
   message.payload = announcement_json(config, config_.labels, health_->available(service), config_.heartbeat);
   message.qos = 1;
   message.content_type = "application/json";
-  cloud_->publish(message);
+  if (cloud_->publish(message)) metrics_.announcement_sent(service);
 }
 
 void EdgeNode::announce_all() {
@@ -237,8 +257,16 @@ void EdgeNode::withdraw_all() {
 }
 
 void EdgeNode::on_link_tick() {
-  if (auto pumped = sender_->pump([this](std::int64_t, const EdgeMessage& m) { return cloud_->publish(m, acks_); });
-      !pumped) {
+  const auto publish = [this](std::int64_t, const EdgeMessage& m) {
+    if (!cloud_->publish(m, acks_)) return false;
+    if (m.user_property(kReplayProperty)) {
+      metrics_.replayed();
+    } else {
+      metrics_.forwarded();
+    }
+    return true;
+  };
+  if (auto pumped = sender_->pump(publish); !pumped) {
     spdlog::error("outbox: {}", pumped.error());
   }
   bool due = false;
@@ -275,6 +303,17 @@ StatusSnapshot EdgeNode::status() const {
   s.bridged_in = bridged_in_.load();
   s.dropped_qos0 = dropped_qos0_.load();
   return s;
+}
+
+std::string EdgeNode::metrics_text() const {
+  ScrapeState state;
+  state.status = status();
+  for (std::size_t i = 0; i < config_.services.size(); ++i) state.checks_failed.push_back(health_->checks_failed(i));
+  if (const auto oldest = outbox_->oldest_stored_at()) {
+    state.outbox_oldest_age = std::chrono::system_clock::now() - *oldest;
+  }
+  state.outbox_refused_by_cloud = sender_->refused_count();
+  return metrics_.render(state, SteadyClock::now());
 }
 
 void EdgeNode::status_loop() {

@@ -20,6 +20,7 @@
 #include "edge-client/call_workers.hpp"
 #include "edge-client/cloud_link.hpp"
 #include "edge-client/edge_config.hpp"
+#include "edge-client/edge_metrics.hpp"
 #include "edge-client/health_monitor.hpp"
 #include "edge-client/local_link.hpp"
 #include "edge-client/local_subscriber.hpp"
@@ -40,6 +41,8 @@ class EdgeNode {
   void start();
   void stop();
   StatusSnapshot status() const;
+  // The Prometheus text served on /metrics (docs/edge.md, "Metrics"); any thread.
+  std::string metrics_text() const;
 
  private:
   // Told of the cloud's PUBACK for outbox messages (Paho's callback thread).
@@ -75,6 +78,8 @@ class EdgeNode {
   std::unique_ptr<LocalLink> local_;             // publishes (bridged in, status)
   std::unique_ptr<LocalSubscriber> subscriber_;  // receives (bridged out), acks after storing
   std::unique_ptr<CloudLink> cloud_;
+  EdgeMetrics metrics_;
+  std::unique_ptr<http::Endpoint> metrics_endpoint_;  // null unless [metrics] listen is set
 
   std::atomic<std::int64_t> calls_ok_{0};
   std::atomic<std::int64_t> calls_failed_{0};

@@ -13,7 +13,8 @@ std::chrono::milliseconds check_timeout(std::chrono::milliseconds interval) {
 }  // namespace
 
 HealthMonitor::HealthMonitor(std::vector<Target> targets, Changed changed)
-    : targets_(std::move(targets)), changed_(std::move(changed)), available_(targets_.size(), false) {}
+    : targets_(std::move(targets)), changed_(std::move(changed)), available_(targets_.size(), false),
+      failed_(targets_.size(), 0) {}
 
 HealthMonitor::~HealthMonitor() { stop(); }
 
@@ -22,6 +23,7 @@ void HealthMonitor::check_all_now() {
     const bool ok = targets_[i].backend->check_health(check_timeout(targets_[i].interval));
     std::lock_guard lock(mutex_);
     available_[i] = ok;
+    if (!ok) ++failed_[i];
   }
 }
 
@@ -39,6 +41,11 @@ void HealthMonitor::stop() {
 bool HealthMonitor::available(std::size_t index) const {
   std::lock_guard lock(mutex_);
   return index < available_.size() && available_[index];
+}
+
+std::int64_t HealthMonitor::checks_failed(std::size_t index) const {
+  std::lock_guard lock(mutex_);
+  return index < failed_.size() ? failed_[index] : 0;
 }
 
 void HealthMonitor::run() {
@@ -63,6 +70,7 @@ void HealthMonitor::run() {
         if (stopping_) return;
         changed = available_[i] != ok;
         available_[i] = ok;
+        if (!ok) ++failed_[i];
       }
       if (changed) changed_(i, ok);
     }

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -30,6 +31,7 @@ class HealthMonitor {
   void start();
   void stop();
   bool available(std::size_t index) const;
+  std::int64_t checks_failed(std::size_t index) const;  // since start, for the metrics
 
  private:
   void run();
@@ -39,6 +41,7 @@ class HealthMonitor {
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::vector<bool> available_;
+  std::vector<std::int64_t> failed_;
   bool stopping_ = false;
   std::thread thread_;
 };

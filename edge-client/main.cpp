@@ -12,6 +12,7 @@
 #include "edge-client/edge_node.hpp"
 #include "edge-client/status.hpp"
 #include "edge-client/status_command.hpp"
+#include "broker/app/systemd_notify.hpp"  // header + one dependency-free .cpp (ops-package)
 
 namespace {
 
@@ -85,8 +86,11 @@ int main(int argc, char** argv) {
     arkmq::edge::EdgeNode node(std::move(*config));
     node.start();
     spdlog::info("arkmq-edge running");
+    // The links are set up (the cloud link keeps reconnecting on its own), so systemd may go on.
+    arkmq::app::systemd_notify("READY=1\nSTATUS=running");
     const int sig = wait_for_signal();
     spdlog::info("arkmq-edge stopping (signal {})", sig);
+    arkmq::app::systemd_notify("STOPPING=1");
     node.stop();
   } catch (const std::exception& error) {
     std::cerr << "arkmq-edge: " << error.what() << "\n";

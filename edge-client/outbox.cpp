@@ -1,6 +1,7 @@
 // Outbox rows: (seq AUTOINCREMENT, topic, payload, qos, retain, meta JSON, bytes).
 #include "edge-client/outbox.hpp"
 
+#include <chrono>
 #include <random>
 
 #include <nlohmann/json.hpp>
@@ -16,7 +17,8 @@ constexpr const char* kSchema =
     " qos INTEGER NOT NULL,"
     " retain INTEGER NOT NULL,"
     " meta TEXT NOT NULL,"
-    " bytes INTEGER NOT NULL);"
+    " bytes INTEGER NOT NULL,"
+    " stored_ms INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE IF NOT EXISTS outbox_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)";
 
 std::string random_epoch() {
@@ -73,6 +75,28 @@ void decode_meta(const std::string& text, EdgeMessage& m) {
 
 std::string message_of(const storage::Error& error) { return error.message; }
 
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Files made before the outbox recorded store times get the column; their rows count as stored
+// when this process opened the file (the best we know).
+tl::expected<void, std::string> add_stored_ms(storage::Database& db) {
+  auto has = db.query_int64("SELECT COUNT(*) FROM pragma_table_info('outbox') WHERE name = 'stored_ms'");
+  if (!has) return tl::make_unexpected(message_of(has.error()));
+  if (*has > 0) return {};
+  if (auto ok = db.exec("ALTER TABLE outbox ADD COLUMN stored_ms INTEGER NOT NULL DEFAULT 0"); !ok) {
+    return tl::make_unexpected(message_of(ok.error()));
+  }
+  auto update = db.prepare("UPDATE outbox SET stored_ms = ?");
+  if (!update || !update->bind_int64(1, now_ms()) || !update->run()) {
+    return tl::make_unexpected(db.path() + ": cannot add store times to the outbox");
+  }
+  return {};
+}
+
 }  // namespace
 
 Outbox::Outbox(storage::Database db, OutboxLimits limits) : db_(std::move(db)), limits_(limits) {}
@@ -84,6 +108,7 @@ tl::expected<std::unique_ptr<Outbox>, std::string> Outbox::open(const std::strin
   // FULL: a row acknowledged to the local publisher survives a power cut, not only a crash.
   if (auto ok = db->exec("PRAGMA synchronous=FULL"); !ok) return tl::make_unexpected(message_of(ok.error()));
   if (auto ok = db->exec(kSchema); !ok) return tl::make_unexpected(message_of(ok.error()));
+  if (auto ok = add_stored_ms(*db); !ok) return tl::make_unexpected(ok.error());
   std::unique_ptr<Outbox> outbox(new Outbox(std::move(*db), limits));
   auto count = outbox->db_.query_int64("SELECT COUNT(*) FROM outbox");
   auto bytes = outbox->db_.query_int64("SELECT COALESCE(SUM(bytes), 0) FROM outbox");
@@ -115,13 +140,13 @@ tl::expected<std::int64_t, std::string> Outbox::store(const EdgeMessage& message
     return tl::make_unexpected("message of " + std::to_string(bytes) + " bytes exceeds the outbox bound");
   }
   auto stmt = db_.prepare(
-      "INSERT INTO outbox(topic, payload, qos, retain, meta, bytes) VALUES (?, ?, ?, ?, ?, ?)");
+      "INSERT INTO outbox(topic, payload, qos, retain, meta, bytes, stored_ms) VALUES (?, ?, ?, ?, ?, ?, ?)");
   if (!stmt) return tl::make_unexpected(message_of(stmt.error()));
   const auto* data = reinterpret_cast<const std::byte*>(message.payload.data());
   if (!stmt->bind_text(1, message.topic) ||
       !stmt->bind_blob(2, std::span<const std::byte>(data, message.payload.size())) ||
       !stmt->bind_int64(3, message.qos) || !stmt->bind_int64(4, message.retain ? 1 : 0) ||
-      !stmt->bind_text(5, meta) || !stmt->bind_int64(6, bytes)) {
+      !stmt->bind_text(5, meta) || !stmt->bind_int64(6, bytes) || !stmt->bind_int64(7, now_ms())) {
     return tl::make_unexpected(db_.path() + ": binding an outbox row failed");
   }
   if (auto ok = stmt->run(); !ok) return tl::make_unexpected(message_of(ok.error()));
@@ -191,6 +216,16 @@ tl::expected<void, std::string> Outbox::remove(std::int64_t seq) {
     if (auto done = stmt->step(); !done) return tl::make_unexpected(message_of(done.error()));
   }
   return {};
+}
+
+std::optional<std::chrono::system_clock::time_point> Outbox::oldest_stored_at() const {
+  std::lock_guard lock(mutex_);
+  if (stats_.depth == 0) return std::nullopt;
+  auto stmt = db_.prepare("SELECT stored_ms FROM outbox ORDER BY seq LIMIT 1");
+  if (!stmt) return std::nullopt;
+  auto row = stmt->step();
+  if (!row || !*row) return std::nullopt;
+  return std::chrono::system_clock::time_point(std::chrono::milliseconds(stmt->column_int64(0)));
 }
 
 OutboxStats Outbox::stats() const {

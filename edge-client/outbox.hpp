@@ -3,9 +3,11 @@
 // cloud link reads and deletes). Every row is committed before store() returns.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,6 +53,8 @@ class Outbox {
   // After the cloud's PUBACK. Removing a row that is gone (evicted) is not an error.
   tl::expected<void, std::string> remove(std::int64_t seq);
   OutboxStats stats() const;
+  // When the oldest row was stored (wall clock: rows outlive the process); nullopt when empty.
+  std::optional<std::chrono::system_clock::time_point> oldest_stored_at() const;
   // A random id made when the file was created: (node, epoch, seq) names a message for ever,
   // even if the file is deleted and sequence numbers start again at 1.
   const std::string& epoch() const { return epoch_; }
@@ -60,7 +64,7 @@ class Outbox {
   tl::expected<void, std::string> enforce_bound();
 
   mutable std::mutex mutex_;
-  storage::Database db_;
+  mutable storage::Database db_;  // oldest_stored_at() reads through it under the mutex
   OutboxLimits limits_;
   OutboxStats stats_;
   std::int64_t last_seq_at_open_ = 0;
