@@ -16,7 +16,9 @@ packages=(
   libpaho-mqttpp-dev libpaho-mqtt-dev # Paho MQTT C++ (tests, edge bridge)
   libcpp-httplib-dev                  # arkmq-edge's HTTP backends (client) and test services
   mosquitto mosquitto-clients         # reference broker, bridge and CLI clients for tests
+  chromium                            # headless browser for the status page test (28)
   python3 util-linux                  # tools/bench-compare (taskset pins the brokers)
+  dpkg-dev adduser systemd            # tools/package-test.sh: dpkg-shlibdeps, the arkmq user, systemd-analyze
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -26,3 +26,7 @@ if command -v clang++ >/dev/null 2>&1; then
   cmake --build --preset fuzz -j"$jobs" --target arkmq_fuzz_targets
   tools/run-fuzzers.sh build/fuzz "${ARKMQ_FUZZ_SECONDS:-60}"
 fi
+
+# The Debian packages of the release build: installed, started as user arkmq, purged. Needs
+# root and dpkg; otherwise it prints why it skipped.
+tools/package-test.sh build/release

@@ -1,6 +1,7 @@
 // The broker process's configuration: what the TOML file and the command line can say, and the
 // resolved result main() runs with. Built once at startup on the main thread; errors throw
-// ConfigError (one line naming the file/line or flag), which main turns into exit code 2.
+// ConfigError (one line per error, each naming the file/line or flag), which main turns into
+// exit code 2.
 #pragma once
 
 #include <chrono>
@@ -117,6 +118,7 @@ struct CommandLine {
   bool require_client_cert = false;
   std::optional<std::string> log_level;
   std::optional<std::size_t> workers;
+  std::optional<std::string> check_config;  // --check-config FILE: check, print, exit (0 or 1)
 };
 
 struct ListenerConfig {
@@ -145,7 +147,8 @@ struct AppConfig {
 
 inline constexpr const char* kDefaultListener = "mqtt://127.0.0.1:1883";
 
-// The TOML file. Unknown keys, wrong types and out-of-range values are errors.
+// The TOML file. Unknown keys, wrong types and out-of-range values are errors; every one of a
+// file is in the ConfigError, one per line (config_check.hpp has them as a list).
 FileConfig load_config_file(const std::string& path);
 FileConfig parse_config_text(std::string_view text, const std::string& source_name);
 

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 
 #include <gtest/gtest.h>
@@ -501,10 +502,158 @@ TEST(CommandLine, UsageErrorsExitWithCode2) {
   EXPECT_EQ(parse_args({"--tls-cert", "only-cert.pem"}, flags), 2);
 }
 
+TEST(CommandLine, CheckConfigTakesAFileThatNeedNotExistAndExcludesConfig) {
+  CommandLine flags;
+  ASSERT_EQ(parse_args({"--check-config", "/nonexistent/arkmq.toml"}, flags), -1);
+  EXPECT_EQ(flags.check_config, "/nonexistent/arkmq.toml");
+  EXPECT_FALSE(flags.config_file);
+  CommandLine both;
+  EXPECT_EQ(parse_args({"--check-config", "a.toml", "-c", "/dev/null"}, both), 2);
+}
+
 TEST(CommandLine, VersionAndHelpExitWithCode0) {
   CommandLine flags;
   EXPECT_EQ(parse_args({"--version"}, flags), 0);
   EXPECT_EQ(parse_args({"--help"}, flags), 0);
+}
+
+
+TEST(HttpConfig, OffByDefaultAndEveryKeyIsRead) {
+  const AppConfig none = resolve_config(CommandLine{}, std::nullopt);
+  EXPECT_EQ(none.http.listen, "");
+  EXPECT_TRUE(none.http.status_page);
+  EXPECT_FALSE(none.http.allow_non_loopback);
+  const AppConfig config = resolve_config(
+      CommandLine{},
+      parse("[http]\nlisten = \"http://127.0.0.1:9090\"\nstatus_page = false\n"));
+  EXPECT_EQ(config.http.listen, "http://127.0.0.1:9090");
+  EXPECT_FALSE(config.http.status_page);
+  EXPECT_FALSE(config.http.allow_non_loopback);
+  const AppConfig open = resolve_config(
+      CommandLine{},
+      parse("[http]\nlisten = \"http://0.0.0.0:9090\"\nallow_non_loopback = true\n"));
+  EXPECT_EQ(open.http.listen, "http://0.0.0.0:9090");
+  EXPECT_TRUE(open.http.allow_non_loopback);
+  EXPECT_EQ(resolve_config(CommandLine{}, parse("[http]\nlisten = \"http://[::1]:0\"\n")).http.listen,
+            "http://[::1]:0");
+}
+
+TEST(HttpConfig, BadValuesAreErrorsNamingTheKeyAndLine) {
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"[http]\nlisten = \"mqtt://127.0.0.1:9090\"\n", "scheme must be http://"},
+      {"[http]\nlisten = \"http://127.0.0.1\"\n", "missing ':PORT'"},
+      {"[http]\nlisten = \"http://example.com:80\"\n", "IP address literal"},
+      {"[http]\nlisten = \"http://0.0.0.0:9090\"\n", "allow_non_loopback"},
+      {"[http]\nlisten = 9090\n", "'listen' must be a string"},
+      {"[http]\nstatus_page = \"yes\"\n", "'status_page'"},
+      {"[http]\nallow_non_loopback = 1\n", "'allow_non_loopback'"},
+      {"[http]\nport = 1\n", "unknown key 'port' in [http]"},
+      {"http = \"http://127.0.0.1:1\"\n", "'http' must be a table"},
+  };
+  for (const auto& [text, expected] : cases) {
+    const std::string error = error_of([&] { parse(text); });
+    EXPECT_NE(error.find("test.toml:"), std::string::npos) << text << " -> " << error;
+    EXPECT_NE(error.find(expected), std::string::npos) << text << " -> " << error;
+  }
+}
+
+TEST(LogConfig, DefaultsAreTextAtInfoWithoutPayloads) {
+  const AppConfig config = resolve_config(CommandLine{}, std::nullopt);
+  EXPECT_EQ(config.log.level, "info");
+  EXPECT_EQ(config.log.format, LogFormat::text);
+  EXPECT_TRUE(config.log.modules.empty());
+  EXPECT_FALSE(config.log.payloads);
+}
+
+TEST(LogConfig, EveryKeyIsRead) {
+  const AppConfig config = resolve_config(
+      CommandLine{}, parse("[log]\nlevel = \"warn\"\nformat = \"json\"\npayloads = true\n"
+                           "[log.modules]\nnet = \"debug\"\nacl = \"off\"\n"));
+  EXPECT_EQ(config.log.level, "warn");
+  EXPECT_EQ(config.log_level, "warn");
+  EXPECT_EQ(config.log.format, LogFormat::json);
+  EXPECT_TRUE(config.log.payloads);
+  EXPECT_EQ(config.log.modules, (std::map<std::string, std::string>{{"net", "debug"}, {"acl", "off"}}));
+}
+
+TEST(LogConfig, TopLevelLogLevelIsTheLogLevelAndTheFlagWins) {
+  const auto file = parse("log_level = \"debug\"\n[log]\nformat = \"json\"\n");
+  const AppConfig config = resolve_config(CommandLine{}, file);
+  EXPECT_EQ(config.log.level, "debug");
+  EXPECT_EQ(config.log_level, "debug");
+  EXPECT_EQ(config.log.format, LogFormat::json);
+  EXPECT_EQ(resolve_config(CommandLine{}, parse("log_level = \"error\"\n")).log.level, "error");
+  CommandLine flags;
+  flags.log_level = "trace";
+  const AppConfig flagged = resolve_config(flags, parse("[log]\nlevel = \"warn\"\n"));
+  EXPECT_EQ(flagged.log.level, "trace");
+  EXPECT_EQ(flagged.log_level, "trace");
+  const std::string both = error_of([] { parse("log_level = \"info\"\n[log]\nlevel = \"warn\"\n"); });
+  EXPECT_NE(both.find("test.toml:1:"), std::string::npos) << both;
+  EXPECT_NE(both.find("both set"), std::string::npos) << both;
+}
+
+TEST(LogConfig, BadValuesAreErrorsNamingTheKeyAndLine) {
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"[log]\nlevel = \"loud\"\n", "'level' must be one of"},
+      {"[log]\nformat = \"xml\"\n", "'format' must be \"text\" or \"json\""},
+      {"[log]\npayloads = \"yes\"\n", "'payloads'"},
+      {"[log]\ncolour = true\n", "unknown key 'colour' in [log]"},
+      {"[log.modules]\nkernel = \"debug\"\n", "unknown module 'kernel'"},
+      {"[log.modules]\nnet = \"chatty\"\n", "'net' must be one of"},
+      {"[log.modules]\nnet = 3\n", "'net' must be a string"},
+      {"[log]\nmodules = \"net\"\n", "'modules' must be a table"},
+      {"log = 1\n", "'log' must be a table"},
+  };
+  for (const auto& [text, expected] : cases) {
+    const std::string error = error_of([&] { parse(text); });
+    EXPECT_NE(error.find("test.toml:"), std::string::npos) << text << " -> " << error;
+    EXPECT_NE(error.find(expected), std::string::npos) << text << " -> " << error;
+  }
+}
+
+TEST(ConfigErrors, EverySemanticErrorOfAFileIsReportedOnePerLineInFileOrder) {
+  const std::string error = error_of([] {
+    parse("maximum_qos = 7\nbogus = 1\n[log]\nformat = \"xml\"\n[log.modules]\nkernel = \"debug\"\n"
+          "[[listener]]\nport = 3\n[audit]\noverflow = \"wait\"\nqueue_capacity = 0\n");
+  });
+  std::vector<std::string> lines;
+  for (std::size_t start = 0; start <= error.size();) {
+    const auto end = std::min(error.find('\n', start), error.size());
+    lines.push_back(error.substr(start, end - start));
+    start = end + 1;
+  }
+  ASSERT_EQ(lines.size(), 8U) << error;
+  EXPECT_TRUE(lines[0].starts_with("test.toml:1:")) << lines[0];
+  EXPECT_NE(lines[0].find("maximum_qos"), std::string::npos);
+  EXPECT_TRUE(lines[1].starts_with("test.toml:2:")) << lines[1];
+  EXPECT_TRUE(lines[2].starts_with("test.toml:4:")) << lines[2];
+  EXPECT_TRUE(lines[3].starts_with("test.toml:6:")) << lines[3];
+  // The listener without a url: its unknown key and its missing url.
+  EXPECT_NE(error.find("'port' in [[listener]]"), std::string::npos);
+  EXPECT_NE(error.find("needs a 'url'"), std::string::npos);
+  EXPECT_NE(error.find("'overflow'"), std::string::npos);
+  EXPECT_NE(error.find("'queue_capacity'"), std::string::npos);
+}
+
+TEST(ConfigErrors, EveryErrorInFlowControlAndServicesTablesIsReported) {
+  const std::string error = error_of([] {
+    parse("[flow_control]\nban_seconds = 0\nmax_connections_per_window = -1\nsurprise = 1\n"
+          "[services]\nmax_services = 0\nper_caller_rate = -5\n");
+  });
+  for (const std::string expected :
+       {"test.toml:2:15: 'ban_seconds'", "test.toml:3:30: 'max_connections_per_window'",
+        "test.toml:4:1: unknown key 'surprise'", "test.toml:6:16: 'services.max_services'",
+        "test.toml:7:19: 'services.per_caller_rate'"}) {
+    EXPECT_NE(error.find(expected), std::string::npos) << expected << "\n" << error;
+  }
+  EXPECT_EQ(std::count(error.begin(), error.end(), '\n'), 4) << error;
+}
+
+TEST(ConfigErrors, ASyntaxErrorStopsParsingWithOneMessage) {
+  const std::string error = error_of([] { parse("bogus = 1\nmaximum_qos = \n"); });
+  EXPECT_EQ(error.find('\n'), std::string::npos) << error;
+  EXPECT_NE(error.find("test.toml:2:"), std::string::npos) << error;
 }
 
 }  // namespace

@@ -20,7 +20,15 @@ std::optional<int> parse_command_line(int argc, const char* const* argv, Command
   std::string tls_ca;
   std::string log_level;
   std::size_t workers = 0;
-  app.add_option("-c,--config", config_file, "TOML config file")->check(CLI::ExistingFile);
+  auto* config = app.add_option("-c,--config", config_file, "TOML config file")
+                     ->check(CLI::ExistingFile);
+  std::string check_config;
+  // No ExistingFile check: a missing file is one of the errors the check reports (exit 1).
+  app.add_option("--check-config", check_config,
+                 "Check FILE (every error with its line, exit 1; or 'configuration OK', exit 0) "
+                 "without binding or creating anything")
+      ->option_text("FILE")
+      ->excludes(config);
   app.add_option("--listen", out.listen,
                  "Listener URL, mqtt://HOST:PORT or mqtts://HOST:PORT; repeatable; replaces the "
                  "file's listeners");
@@ -77,6 +85,9 @@ std::optional<int> parse_command_line(int argc, const char* const* argv, Command
   }
   if (set("--workers")) {
     out.workers = workers;
+  }
+  if (set("--check-config")) {
+    out.check_config = check_config;
   }
   return std::nullopt;
 }

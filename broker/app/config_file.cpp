@@ -1,6 +1,9 @@
 // The TOML config file (toml++): every key is known, typed and range-checked, and every error
-// names file:line:column. See docs/configuration.md.
+// names file:line:column. Errors are collected, not thrown at the first: one bad key costs only
+// that key, so an operator sees every mistake of a file at once. See docs/configuration.md.
+#include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <limits>
@@ -9,85 +12,18 @@
 #include <toml++/toml.h>
 
 #include "broker/app/app_config.hpp"
+#include "broker/app/config_check.hpp"
+#include "broker/app/config_reader.hpp"
 #include "broker/app/config_values.hpp"
 #include "broker/app/flow_control_config.hpp"
+#include "broker/app/log_http_config.hpp"
 #include "broker/protocol/topic.hpp"
 
 namespace arkmq::app {
 
 namespace {
 
-class Reader {
- public:
-  explicit Reader(std::string source) : source_(std::move(source)) {}
-
-  std::string where(const toml::node& node) const {
-    const auto& begin = node.source().begin;
-    return source_ + ":" + std::to_string(begin.line) + ":" + std::to_string(begin.column);
-  }
-
-  std::string where(const toml::key& key) const {
-    const auto& begin = key.source().begin;
-    return source_ + ":" + std::to_string(begin.line) + ":" + std::to_string(begin.column);
-  }
-
-  [[noreturn]] void fail(const toml::node& node, const std::string& message) const {
-    throw ConfigError(where(node) + ": " + message);
-  }
-
-  [[noreturn]] void fail(const toml::key& key, const std::string& message) const {
-    throw ConfigError(where(key) + ": " + message);
-  }
-
-  template <class Int>
-  Int integer(const toml::node& node, std::string_view key, std::int64_t min,
-              std::int64_t max = std::numeric_limits<std::int64_t>::max()) const {
-    const auto value = node.value_exact<std::int64_t>();
-    if (!value) {
-      fail(node, "'" + std::string(key) + "' must be an integer");
-    }
-    if (*value < min || *value > max) {
-      fail(node, "'" + std::string(key) + "' must be between " + std::to_string(min) + " and " +
-                     std::to_string(max) + ", not " + std::to_string(*value));
-    }
-    return static_cast<Int>(*value);
-  }
-
-  bool boolean(const toml::node& node, std::string_view key) const {
-    const auto value = node.value_exact<bool>();
-    if (!value) {
-      fail(node, "'" + std::string(key) + "' must be true or false");
-    }
-    return *value;
-  }
-
-  std::string string(const toml::node& node, std::string_view key) const {
-    const auto value = node.value_exact<std::string>();
-    if (!value) {
-      fail(node, "'" + std::string(key) + "' must be a string");
-    }
-    return *value;
-  }
-
- private:
-  std::string source_;
-};
-
-using KeyHandler = std::function<void(const toml::node&)>;
-
-void read_table(const Reader& reader, const toml::table& table,
-                const std::map<std::string, KeyHandler, std::less<>>& handlers,
-                std::string_view context) {
-  for (auto&& [key, node] : table) {
-    const auto handler = handlers.find(key.str());
-    if (handler == handlers.end()) {
-      reader.fail(key, "unknown key '" + std::string(key.str()) + "'" + std::string(context));
-    }
-    handler->second(node);
-  }
-}
-
-FileListener read_listener(const Reader& reader, const toml::node& node) {
+FileListener read_listener(const ConfigReader& reader, const toml::node& node) {
   const auto* table = node.as_table();
   if (table == nullptr) {
     reader.fail(node, "each [[listener]] must be a table");
@@ -133,7 +69,7 @@ FileListener read_listener(const Reader& reader, const toml::node& node) {
   return out;
 }
 
-FileAudit read_audit(const Reader& reader, const toml::node& node) {
+FileAudit read_audit(const ConfigReader& reader, const toml::node& node) {
   const auto* table = node.as_table();
   if (table == nullptr) {
     reader.fail(node, "'audit' must be a table ([audit])");
@@ -198,7 +134,7 @@ FileAudit read_audit(const Reader& reader, const toml::node& node) {
   return out;
 }
 
-FilePersistence read_persistence(const Reader& reader, const toml::node& node) {
+FilePersistence read_persistence(const ConfigReader& reader, const toml::node& node) {
   const auto* table = node.as_table();
   if (table == nullptr) {
     reader.fail(node, "'persistence' must be a table ([persistence])");
@@ -223,8 +159,41 @@ FilePersistence read_persistence(const Reader& reader, const toml::node& node) {
   return out;
 }
 
-FileConfig read_config(const toml::table& root, const Reader& reader) {
+// read_flow_control and read_services stop at their table's first error. To report every one,
+// after a failure the table's keys are dropped from the front, one at a time, and the rest is
+// read again (into scratch values: the file is refused anyway); a key's error repeats until the
+// key itself is dropped, so repeats are skipped. Tables are small.
+template <class Read, class ReadScratch>
+void read_every_error(const ConfigReader& reader, toml::node& node, Read read, ReadScratch read_scratch) {
+  std::vector<std::string> seen;
+  const auto failed = [&](const ConfigError& error) {
+    if (std::find(seen.begin(), seen.end(), error.what()) == seen.end()) {
+      seen.emplace_back(error.what());
+      reader.report(error.what());
+    }
+  };
+  try {
+    read(node);
+    return;
+  } catch (const ConfigError& error) {
+    failed(error);
+  }
+  auto* table = node.as_table();
+  while (table != nullptr && !table->empty()) {
+    table->erase(table->begin());
+    try {
+      read_scratch(node);
+      return;
+    } catch (const ConfigError& error) {
+      failed(error);
+    }
+  }
+}
+
+FileConfig read_config(toml::table& root, const ConfigReader& reader, std::string& data_dir_where) {
   FileConfig out;
+  std::optional<FileLog> log;
+  const toml::node* log_level_node = nullptr;
   auto& broker = out.broker;
   using Handlers = std::map<std::string, KeyHandler, std::less<>>;
   const auto flag = [&](bool& field, std::string_view key) {
@@ -307,8 +276,15 @@ FileConfig read_config(const toml::table& root, const Reader& reader) {
            reader.fail(value, "'log_level' must be one of trace, debug, info, warn, error");
          }
          out.log_level = level;
+         log_level_node = &value;
        }},
-      {"data_dir", [&](const toml::node& value) { out.data_dir = reader.string(value, "data_dir"); }},
+      {"log", [&](const toml::node& value) { log = read_log(reader, value); }},
+      {"http", [&](const toml::node& value) { out.http = read_http(reader, value); }},
+      {"data_dir",
+       [&](const toml::node& value) {
+         out.data_dir = reader.string(value, "data_dir");
+         data_dir_where = reader.where(value);
+       }},
       {"client_id_pattern",
        [&](const toml::node& value) {
          out.client_id_pattern = reader.string(value, "client_id_pattern");
@@ -322,8 +298,26 @@ FileConfig read_config(const toml::table& root, const Reader& reader) {
        }},
       {"audit", [&](const toml::node& value) { out.audit = read_audit(reader, value); }},
       {"flow_control",
-       [&](const toml::node& value) { read_flow_control(value, out.connection_rate, broker); }},
-      {"services", [&](const toml::node& value) { read_services(value, out.services); }},
+       [&](const toml::node&) {
+         read_every_error(
+             reader, *root.get("flow_control"),
+             [&](const toml::node& value) { read_flow_control(value, out.connection_rate, broker); },
+             [](const toml::node& value) {
+               net::ConnectionRateSettings rate;
+               core::BrokerConfig scratch;
+               read_flow_control(value, rate, scratch);
+             });
+       }},
+      {"services",
+       [&](const toml::node&) {
+         read_every_error(
+             reader, *root.get("services"),
+             [&](const toml::node& value) { read_services(value, out.services); },
+             [](const toml::node& value) {
+               ServicesConfig scratch;
+               read_services(value, scratch);
+             });
+       }},
       {"persistence",
        [&](const toml::node& value) { out.persistence = read_persistence(reader, value); }},
       {"listener",
@@ -333,38 +327,98 @@ FileConfig read_config(const toml::table& root, const Reader& reader) {
            reader.fail(value, "'listener' must be written as [[listener]] tables");
          }
          for (const auto& element : *array) {
-           out.listeners.push_back(read_listener(reader, element));
+           reader.attempt([&] { out.listeners.push_back(read_listener(reader, element)); });
          }
        }},
   };
   read_table(reader, root, handlers, "");
+  if (log) {
+    if (log->level_set && log_level_node != nullptr) {
+      reader.attempt([&] {
+        reader.fail(*log_level_node, "'log_level' and [log] 'level' are both set; keep one");
+      });
+    } else if (out.log_level) {
+      log->config.level = *out.log_level;  // the top-level key is [log]'s level
+    }
+    out.log = std::move(log->config);
+  }
   return out;
 }
 
 }  // namespace
 
-FileConfig parse_config_text(std::string_view text, const std::string& source_name) {
+void sort_by_position(std::vector<std::string>& errors, const std::string& source_name) {
+  const auto position = [&source_name](const std::string& error) {
+    std::pair<long, long> at{0, 0};
+    if (error.starts_with(source_name + ":")) {
+      char* end = nullptr;
+      at.first = std::strtol(error.c_str() + source_name.size() + 1, &end, 10);
+      if (end != nullptr && *end == ':') {
+        at.second = std::strtol(end + 1, nullptr, 10);
+      }
+    }
+    return at;
+  };
+  std::stable_sort(errors.begin(), errors.end(),
+                   [&](const auto& a, const auto& b) { return position(a) < position(b); });
+}
+
+namespace {
+
+// One ConfigError holding every message, one per line.
+[[noreturn]] void throw_all(const std::vector<std::string>& errors) {
+  std::string text;
+  for (const auto& error : errors) {
+    text += (text.empty() ? "" : "\n") + error;
+  }
+  throw ConfigError(text);
+}
+
+}  // namespace
+
+ParsedConfig read_config_text(std::string_view text, const std::string& source_name) {
+  ParsedConfig parsed;
   toml::table root;
   try {
     root = toml::parse(text, source_name);
   } catch (const toml::parse_error& error) {
+    // Past a syntax error nothing is known for sure: that one message is all.
     const auto& begin = error.source().begin;
-    throw ConfigError(source_name + ":" + std::to_string(begin.line) + ":" +
-                      std::to_string(begin.column) + ": " + std::string(error.description()));
+    parsed.errors.push_back(source_name + ":" + std::to_string(begin.line) + ":" +
+                            std::to_string(begin.column) + ": " + std::string(error.description()));
+    return parsed;
   }
-  return read_config(root, Reader(source_name));
+  parsed.file = read_config(root, ConfigReader(source_name, parsed.errors), parsed.data_dir_where);
+  // Tables are read in key order; the operator reads the file top to bottom.
+  sort_by_position(parsed.errors, source_name);
+  return parsed;
+}
+
+ParsedConfig read_config_file(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  if (!file.is_open() || file.bad()) {
+    ParsedConfig parsed;
+    parsed.errors.push_back(path + ": cannot read the config file");
+    return parsed;
+  }
+  return read_config_text(text, path);
+}
+
+FileConfig parse_config_text(std::string_view text, const std::string& source_name) {
+  ParsedConfig parsed = read_config_text(text, source_name);
+  if (!parsed.errors.empty()) {
+    throw_all(parsed.errors);
+  }
+  return std::move(*parsed.file);
 }
 
 FileConfig load_config_file(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) {
-    throw ConfigError(path + ": cannot read the config file");
+  ParsedConfig parsed = read_config_file(path);
+  if (!parsed.errors.empty()) {
+    throw_all(parsed.errors);
   }
-  std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-  if (file.bad()) {
-    throw ConfigError(path + ": cannot read the config file");
-  }
-  return parse_config_text(text, path);
+  return std::move(*parsed.file);
 }
 
 }  // namespace arkmq::app

@@ -30,6 +30,8 @@ struct LogConfig {
 class Logging {
  public:
   explicit Logging(const LogConfig& config);
+  // The same over another sink (tests capture lines in an ostream sink).
+  Logging(const LogConfig& config, spdlog::sink_ptr sink);
   // The logger of `module` (one of kLogModules), created on first use with the current format
   // and level. Loggers stay valid for the process's life.
   std::shared_ptr<spdlog::logger> get(std::string_view module);

@@ -1,7 +1,7 @@
 // arkmq-broker: loads the configuration, wires core::Broker to the net::Server and the identity
 // and access policy (acl::Authority, loaded from <data_dir>/arkmq.db and kept current by the
 // PolicyWatcher), prints one "listening on URL" line per listener, and runs until SIGINT/SIGTERM
-// (graceful stop, exit 0).
+// (graceful stop, exit 0). SIGHUP re-reads the configuration and TLS files (reloader.hpp).
 // Exit codes: 0 normal stop, 1 runtime failure (e.g. a port in use), 2 configuration error
 // (including a configuration database that cannot be opened, migrated or loaded).
 #include <sys/stat.h>
@@ -23,13 +23,23 @@
 #include "broker/app/app_config.hpp"
 #include "broker/app/audit_bridge.hpp"
 #include "broker/app/audit_wiring.hpp"
+#include "broker/app/config_check.hpp"
 #include "broker/app/core_handler.hpp"
 #include "broker/app/durable_store_wiring.hpp"
 #include "broker/app/event_fanout.hpp"
 #include "broker/app/flow_control_wiring.hpp"
+#include "broker/app/http_wiring.hpp"
+#include "broker/app/metered_handler.hpp"
+#include "broker/app/metrics_sys.hpp"
+#include "broker/app/logging.hpp"
+#include "broker/app/message_log.hpp"
 #include "broker/app/policy_watcher.hpp"
 #include "broker/app/quota_limits.hpp"
+#include "broker/app/reloader.hpp"
 #include "broker/app/service_wiring.hpp"
+#include "broker/app/status_page.hpp"
+#include "broker/app/status_sampler.hpp"
+#include "broker/app/systemd_notify.hpp"
 #include "broker/net/server.hpp"
 #include "storage/audit_journal.hpp"
 #include "storage/config_store.hpp"
@@ -71,6 +81,13 @@ net::ServerOptions server_options(const app::AppConfig& config,
     options.on_tls_failure = [audit](const core::ConnectionInfo& connection,
                                      std::string_view reason) {
       audit->tls_failure(connection, reason);
+    };
+    // A reload's CRL revoked an open connection's certificate: journaled as a tls_failure row
+    // (such rows have no principal column value: the reason names it).
+    options.on_tls_revoked = [audit](const core::ConnectionInfo& connection,
+                                     std::string_view reason) {
+      audit->tls_failure(connection, std::string(reason) + ", principal '" +
+                                         connection.certificate_principal.value_or("") + "'");
     };
   }
   return options;
@@ -167,17 +184,21 @@ void schedule_service_tick(asio::steady_timer& timer, core::Broker& broker) {
   });
 }
 
-int run(const app::AppConfig& config) {
-  auto log = spdlog::stderr_color_mt("arkmq");
-  log->set_level(spdlog::level::from_str(config.log_level));
+int run(const app::AppConfig& config, const app::CommandLine& flags) {
+  // A logger per module over one stderr sink ([log]); declared first so that it outlives every
+  // thread that logs, and SIGHUP applies a new [log] to it (logging.apply). The core and the
+  // app's own lines use the default logger: the "broker" module.
+  app::Logging logging(config.log);
+  auto log = logging.get("broker");
   spdlog::set_default_logger(log);
 
   prepare_data_dir(config.data_dir);
   std::optional<storage::ConfigStore> store = open_config_store(config.data_dir);
   // Declared before the broker and the server: the journal outlives every thread that submits.
-  std::optional<storage::AuditJournal> journal = open_audit_journal(config, *log);
+  std::optional<storage::AuditJournal> journal = open_audit_journal(config, *logging.get("audit"));
   // <data_dir>/state.db (null when persistence is off); a refused file ends startup (exit 2).
-  std::shared_ptr<app::DurableStore> durable = app::open_persistence(config, log);
+  std::shared_ptr<app::DurableStore> durable =
+      app::open_persistence(config, logging.get("persistence"));
   std::shared_ptr<app::AuditBridge> audit;
   std::optional<app::AdminChangeForwarder> admin_changes;
   if (journal) {
@@ -202,6 +223,16 @@ int run(const app::AppConfig& config) {
   // Every sink of core events (audit, metrics, the status page) behind one fan-out.
   auto events = std::make_shared<app::EventFanout>();
   events->add(audit);
+  // Event counters for /metrics and $SYS (metrics.hpp; always on: $SYS shows them too).
+  auto metrics = std::make_shared<app::Metrics>();
+  events->add(metrics);
+  // The status page (status_page.hpp): recent denials and quota hits, rates; null when off.
+  // Declared before the HTTP endpoint, whose threads read it.
+  std::unique_ptr<app::StatusPage> status_page;
+  if (!config.http.listen.empty() && config.http.status_page) {
+    status_page = std::make_unique<app::StatusPage>(broker);
+    events->add(status_page->events());
+  }
   if (journal) {
     broker.set_sys_extra(app::audit_sys_values(*journal));
   }
@@ -211,25 +242,41 @@ int run(const app::AppConfig& config) {
     broker.set_sys_extra(app::with_connection_rate_sys(
         journal ? app::audit_sys_values(*journal) : core::SysExtra{}, connection_rate));
   }
-  // [services]: settings before serving; available nodes per service join the $SYS values.
+  // [services]: settings before serving; available nodes per service join the $SYS values
+  // (after the metrics' own: denials, calls, loop lag, listeners).
   app::wire_services(broker, config.services, *events,
-                     app::with_connection_rate_sys(
-                         journal ? app::audit_sys_values(*journal) : core::SysExtra{},
-                         connection_rate));
-  log->info("{}", app::services_summary(config.services));
+                     app::with_metrics_sys(
+                         app::with_connection_rate_sys(
+                             journal ? app::audit_sys_values(*journal) : core::SysExtra{},
+                             connection_rate),
+                         metrics));
+  logging.get("services")->info("{}", app::services_summary(config.services));
   log->info("{}; memory budget {}", app::flow_control_summary(config.connection_rate),
             config.broker.memory_budget_bytes == 0
                 ? std::string("off")
                 : std::to_string(config.broker.memory_budget_bytes) + " bytes");
+  if (config.log.payloads) {
+    // [log] payloads = true: a debug line per publish with its bytes; never without the opt-in.
+    events->add(std::make_shared<app::MessageLog>(log));
+  }
   if (!events->empty()) {
     broker.set_events(events);  // none: the core skips building event facts
   }
   if (durable) {
-    app::start_persistence(broker, durable, *log);  // restore, then report changes
+    app::start_persistence(broker, durable, *logging.get("persistence"));  // restore, then report
   }
-  net::ServerOptions options = server_options(config, log, audit);
-  app::add_connection_rate(options, connection_rate, audit);
-  net::Server server(std::move(options), app::core_handler_factory(broker));
+  net::ServerOptions options = server_options(config, logging.get("net"), audit);
+  app::add_connection_rate(options, connection_rate, events);  // bans: audit, metrics, status
+  // Each connection's bytes in and out are metered per listener (metered_handler.hpp).
+  net::Server server(std::move(options), app::metered(app::core_handler_factory(broker), metrics));
+  // [http]: the operators' HTTP listener (null when off); routes before it starts.
+  std::unique_ptr<http::Endpoint> http_endpoint = app::open_http(config.http, logging.get("http"));
+  if (http_endpoint) {
+    app::add_metrics_route(*http_endpoint, {&broker, metrics.get(), journal ? &*journal : nullptr,
+                                            connection_rate.get()});
+    // status page routes (ops-status)
+    if (status_page) status_page->add_routes(*http_endpoint);  // /, /api/status, ...
+  }
 
   // Signals are caught by the main thread's io_context, which also drives the broker's timer
   // and the policy watcher (the store's SQLite connection stays on this thread).
@@ -259,9 +306,16 @@ int run(const app::AppConfig& config) {
   signals.async_wait([&](std::error_code error, int signal) {
     if (!error) {
       log->info("signal {}: shutting down", signal);
+      app::systemd_notify("STOPPING=1");
       main_context.stop();
     }
   });
+  // SIGHUP (arkmqctl reload): re-read the configuration and TLS files (app::Reloader).
+  app::Reloader reloader({flags, config, server,
+                          [&logging](const app::LogConfig& settings) { logging.apply(settings); },
+                          logging.get("reload")});
+  asio::signal_set hangup(main_context, SIGHUP);
+  app::reload_on_signal(hangup, reloader);
 
   if (auto started = server.start(); !started) {
     std::cerr << "arkmq-broker: " << started.error() << std::endl;
@@ -271,18 +325,32 @@ int run(const app::AppConfig& config) {
     std::cout << "listening on " << url << "\n";
   }
   std::cout.flush();
+  app::watch_server(*metrics, server);  // worker loop lag; every listener listed from 0
+  if (auto started = app::start_http(http_endpoint.get(), *logging.get("http")); !started) {
+    std::cerr << "arkmq-broker: " << started.error() << std::endl;
+    server.stop();
+    return 1;
+  }
   log->info("{} started: {} worker(s), anonymous {}", config.broker.version, server.worker_count(),
             config.broker.allow_anonymous ? "allowed" : "denied");
+  if (!app::systemd_notify(app::ready_message(server.bound_urls()))) {
+    log->warn("sd_notify: cannot send READY=1 to NOTIFY_SOCKET");  // Type=notify times out
+  }
+  reloader.started();  // reload.status: generation 0
+  app::PidFile pid_file(config.data_dir, *log);  // removed when run() returns
 
   asio::steady_timer tick(main_context);
   schedule_tick(tick, broker);
   asio::steady_timer service_tick(main_context);
   schedule_service_tick(service_tick, broker);
+  std::optional<app::StatusSampler> status_sampler;  // the page's rates, once a second
+  if (status_page) status_sampler.emplace(main_context, *status_page);
   if (watcher) {
     watcher->start();
   }
   main_context.run();
 
+  if (http_endpoint) http_endpoint->stop();  // no scrape reads a stopping broker
   // Drain first (Broker::drain): no new work, acks owed in both directions cross the wire and
   // the durable store keeps committing (releasing held PUBACKs) until settled or the grace is
   // over; then DISCONNECT 0x8B and close. stop_persistence below commits whatever is left.
@@ -301,7 +369,7 @@ int run(const app::AppConfig& config) {
     journal->close();
   }
   if (durable) {
-    app::stop_persistence(*durable, *log);  // the broker has stopped reporting
+    app::stop_persistence(*durable, *logging.get("persistence"));  // the broker stopped reporting
   }
   log->info("stopped");
   return 0;
@@ -314,19 +382,18 @@ int main(int argc, char** argv) {
   if (auto exit_code = app::parse_command_line(argc, argv, flags)) {
     return *exit_code;
   }
+  if (flags.check_config) {
+    return app::run_config_check(flags, std::cout, std::cerr);  // binds and creates nothing
+  }
   app::AppConfig config;
   try {
-    std::optional<app::FileConfig> file;
-    if (flags.config_file) {
-      file = app::load_config_file(*flags.config_file);
-    }
-    config = app::resolve_config(flags, file);
+    config = app::load_config(flags);  // the file's errors all at once
   } catch (const app::ConfigError& error) {
-    std::cerr << "arkmq-broker: config error: " << error.what() << std::endl;
+    app::print_config_error(std::cerr, error);  // every error of the file, one per line
     return 2;
   }
   try {
-    return run(config);
+    return run(config, flags);
   } catch (const app::ConfigError& error) {
     std::cerr << "arkmq-broker: config error: " << error.what() << std::endl;
     return 2;

@@ -126,7 +126,9 @@ AppConfig resolve_config(const CommandLine& flags, const std::optional<FileConfi
   if (file) {
     out.broker = file->broker;
     listeners = file->listeners;
-    out.log_level = file->log_level.value_or(out.log_level);
+    out.log = file->log.value_or(out.log);  // [log]; its level is the top-level log_level too
+    out.log.level = file->log_level.value_or(out.log.level);
+    out.http = file->http.value_or(out.http);
     out.data_dir = file->data_dir.value_or("");
     out.workers = file->workers.value_or(0);
     out.shutdown_grace = file->shutdown_grace.value_or(out.shutdown_grace);
@@ -141,8 +143,9 @@ AppConfig resolve_config(const CommandLine& flags, const std::optional<FileConfi
     out.broker.acl_default = *flags.acl_default;
   }
   if (flags.log_level) {
-    out.log_level = *flags.log_level;
+    out.log.level = *flags.log_level;  // the flag wins over the file
   }
+  out.log_level = out.log.level;  // kept equal: log_level is the default module level
   if (flags.data_dir) {
     out.data_dir = *flags.data_dir;
   }

@@ -25,7 +25,8 @@ struct ClientSnapshot {
 struct ServiceNodeSnapshot {
   std::string node;  // the node's principal
   bool available = false;
-  std::vector<std::string> methods;
+  std::vector<std::string> methods;  // empty: not declared (the node serves any method)
+  std::string version;               // the announcement's "version" (may be empty)
 };
 
 struct ServiceSnapshot {

@@ -61,9 +61,18 @@ Listener::Listener(Params params, asio::ip::tcp::acceptor acceptor, std::string 
       acceptor_(std::move(acceptor)),
       retry_timer_(params_.accept_context),
       bound_url_(std::move(bound_url)),
-      tls_(std::move(tls)),
-      identity_(options.tls.identity),
-      policy_(options.policy) {}
+      is_tls_(tls != nullptr),
+      settings_(Settings{std::move(tls), options.tls.identity, options.policy}) {}
+
+void Listener::replace_settings(std::shared_ptr<asio::ssl::context> context, TlsIdentity identity,
+                                core::ListenerPolicy policy) {
+  auto settings = settings_.lock();
+  if (is_tls_ && context) {
+    settings->tls = std::move(context);
+    settings->identity = identity;
+  }
+  settings->policy = policy;
+}
 
 void Listener::start() {
   asio::post(params_.accept_context, [this] { accept_next(); });
@@ -110,15 +119,18 @@ void Listener::on_accept(std::error_code error, TcpSocket socket, Worker& worker
 
   // The socket belongs to the worker's io_context: set it up on that thread. The task copies
   // what it needs, so it does not depend on this listener still existing.
-  Connection::Params connection{worker, params_.limits, params_.log, tls_};
+  // The settings of this moment: a reload swapping them later does not touch this socket.
+  Settings now = *settings_.lock();
+  Connection::Params connection{worker, params_.limits, params_.log, now.tls};
   asio::post(worker.context(), [connection, factory = &params_.factory, url = bound_url_,
-                                identity = identity_, policy = policy_,
+                                identity = now.identity, policy = now.policy,
                                 timeout = params_.handshake_timeout,
-                                on_failure = params_.on_tls_failure,
+                                on_failure = params_.on_tls_failure, peers = tls_peers_,
                                 socket = std::move(socket)]() mutable {
     if (connection.tls_context) {
       auto handshake = std::make_shared<TlsHandshake>(
-          TlsHandshake::Params{connection, *factory, url, identity, timeout, policy, on_failure},
+          TlsHandshake::Params{connection, *factory, url, identity, timeout, policy, on_failure,
+                               std::move(peers)},
           std::move(socket));
       handshake->start();
       return;
@@ -155,8 +167,8 @@ bool Listener::admit(TcpSocket& socket) {
                       ? "[" + address + "]:" + std::to_string(endpoint.port())
                       : address + ":" + std::to_string(endpoint.port());
       info.listener = bound_url_;
-      info.tls = tls_ != nullptr;
-      info.policy = policy_;
+      info.tls = is_tls_;
+      info.policy = settings_.lock()->policy;
       params_.on_ban(info, message);
     }
   }

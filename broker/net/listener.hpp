@@ -16,9 +16,11 @@
 #include <tl/expected.hpp>
 
 #include "broker/core/connection_info.hpp"
+#include "broker/core/guarded.hpp"
 #include "broker/net/connection.hpp"
 #include "broker/net/connection_handler.hpp"
 #include "broker/net/connection_rate_limiter.hpp"
+#include "broker/net/tls_peers.hpp"
 #include "broker/net/tls_settings.hpp"
 
 namespace arkmq::net {
@@ -65,6 +67,15 @@ class Listener {
   void start();  // any thread: begins accepting on the accept context
   void close();  // accept context thread: stops accepting
 
+  bool is_tls() const { return is_tls_; }
+  // Any thread (a reload): new handshakes use `context` and `identity`, new connections carry
+  // `policy`. Handshakes and connections already under way keep the context they started with
+  // (Connection::Params holds it), so swapping never pulls an SSL_CTX from under a stream.
+  void replace_settings(std::shared_ptr<asio::ssl::context> context, TlsIdentity identity,
+                        core::ListenerPolicy policy);
+  // The TLS connections of this listener that presented a certificate (a reload's CRL walk).
+  TlsPeerRegistry& tls_peers() { return *tls_peers_; }
+
  private:
   Listener(Params params, asio::ip::tcp::acceptor acceptor, std::string bound_url,
            std::shared_ptr<asio::ssl::context> tls, const ListenerOptions& options);
@@ -77,9 +88,15 @@ class Listener {
   asio::ip::tcp::acceptor acceptor_;
   asio::steady_timer retry_timer_;
   std::string bound_url_;
-  std::shared_ptr<asio::ssl::context> tls_;  // null for mqtt://
-  TlsIdentity identity_;
-  core::ListenerPolicy policy_;
+  // What a reload may replace; read once per accepted socket.
+  struct Settings {
+    std::shared_ptr<asio::ssl::context> tls;  // null for mqtt://
+    TlsIdentity identity = TlsIdentity::cn;
+    core::ListenerPolicy policy;
+  };
+  const bool is_tls_;
+  core::Guarded<Settings> settings_;
+  std::shared_ptr<TlsPeerRegistry> tls_peers_ = std::make_shared<TlsPeerRegistry>();
   bool closed_ = false;
 };
 

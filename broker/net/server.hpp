@@ -35,6 +35,15 @@ struct ServerOptions {
   std::shared_ptr<ConnectionRateLimiter> connection_rate;
   // A ban started (once per ban; `message` is the log line). Accept thread; must not block.
   BanHandler on_ban = {};
+  // reload_tls closed a connection because the reloaded CRL revokes its client certificate
+  // (peer, listener, tls, certificate principal filled). Called on reload_tls's thread.
+  TlsFailureHandler on_tls_revoked = {};
+};
+
+// What Server::reload_tls did.
+struct TlsReloadResult {
+  std::size_t contexts = 0;  // TLS listeners now handshaking with a new context
+  std::size_t revoked = 0;   // connections closed because the new CRL revokes their certificate
 };
 
 class Server {
@@ -49,6 +58,15 @@ class Server {
 
   // One per listener, in configuration order, with the bound ports: "mqtt://127.0.0.1:40123".
   std::vector<std::string> bound_urls() const;
+
+  // The controlling thread, after start() (a SIGHUP reload). `listeners` are the configuration's
+  // listeners again, same count, order and URLs as at start. Builds every TLS context first:
+  // one that fails (a file that cannot be read, a key that does not match) is an error naming
+  // the listener and file, and nothing changes. Then each listener's new handshakes use its new
+  // context, identity and policy; open connections keep theirs, except those whose client
+  // certificate the new CRL revokes: they are closed, logged and passed to on_tls_revoked.
+  tl::expected<TlsReloadResult, std::string> reload_tls(
+      const std::vector<ListenerOptions>& listeners);
 
   // Stops accepting, runs `shutdown_hook` (the core says goodbye and closes its links), closes
   // every connection, lets writes flush for up to stop_flush_timeout, then stops the workers.

@@ -71,15 +71,29 @@ void TlsHandshake::on_handshake(std::error_code error) {
     return;
   }
 
+  SSL* ssl = stream_.native_handle();
+  if (params_.peers && params_.peers->revoked_since(ssl, params_.connection.tls_context.get())) {
+    // A reload installed a CRL listing this certificate while the handshake ran.
+    log.info("TLS handshake from {} on {} refused: certificate revoked by the reloaded CRL", peer_,
+             params_.listener);
+    report_failure("certificate revoked (CRL reloaded during the handshake)");
+    std::error_code ignored;
+    stream_.next_layer().close(ignored);
+    return;
+  }
   core::ConnectionInfo info;
   info.listener = params_.listener;
   info.tls = true;
   info.policy = params_.policy;
-  info.certificate_principal =
-      verified_certificate_principal(stream_.native_handle(), params_.identity);
+  info.certificate_principal = verified_certificate_principal(ssl, params_.identity);
   log.debug("TLS connection from {} on {} ({}, principal '{}')", peer_, params_.listener,
             SSL_get_version(stream_.native_handle()), info.certificate_principal.value_or(""));
   auto connection = std::make_shared<Connection>(params_.connection, std::move(stream_));
+  if (params_.peers) {
+    core::ConnectionInfo known = info;
+    known.peer = peer_;
+    params_.peers->add(connection, ssl, std::move(known));
+  }
   connection->start(params_.factory, std::move(info));
 }
 

@@ -27,6 +27,8 @@ class TlsHandshake final : public std::enable_shared_from_this<TlsHandshake> {
     std::chrono::milliseconds timeout{10000};
     core::ListenerPolicy policy;        // the listener's, for ConnectionInfo
     TlsFailureHandler on_failure = {};  // may be empty
+    // The listener's record of certificate-bearing connections (CRL reloads); may be null.
+    std::shared_ptr<TlsPeerRegistry> peers = {};
   };
 
   TlsHandshake(Params params, TcpSocket socket);

@@ -61,7 +61,8 @@ Worker::Worker(std::size_t index, std::chrono::milliseconds tick_interval, Conne
       total_(count),
       log_(std::move(log)),
       work_(asio::make_work_guard(context_)),
-      tick_timer_(context_) {}
+      tick_timer_(context_),
+      lag_timer_(context_) {}
 
 Worker::~Worker() {
   stop();
@@ -70,6 +71,7 @@ Worker::~Worker() {
 
 void Worker::start() {
   schedule_tick();
+  schedule_lag_probe();
   thread_ = std::thread([this] {
     this_thread_worker = this;
     // A handler that throws is a bug (the data path reports errors as values); log it and keep
@@ -197,6 +199,45 @@ void Worker::schedule_tick() {
     }
     schedule_tick();
   });
+}
+
+namespace {
+constexpr auto kLagProbeInterval = std::chrono::milliseconds(100);
+constexpr int kLagProbesPerWindow = 10;  // loop_lag() reports the worst of the last ~1 s
+
+std::int64_t steady_ns(std::chrono::steady_clock::time_point at) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(at.time_since_epoch()).count();
+}
+}  // namespace
+
+void Worker::schedule_lag_probe() {
+  const auto due = std::chrono::steady_clock::now() + kLagProbeInterval;
+  lag_due_ns_.store(steady_ns(due), std::memory_order_relaxed);
+  lag_timer_.expires_at(due);
+  lag_timer_.async_wait([this, due](std::error_code error) {
+    if (error) {
+      return;
+    }
+    // How long after its deadline the loop got to this handler: the time every other ready
+    // handler (reads, routing, writes) kept it busy.
+    const auto late = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - due);
+    lag_window_max_us_ = std::max<std::int64_t>(lag_window_max_us_, late.count());
+    if (++lag_window_probes_ >= kLagProbesPerWindow) {
+      lag_max_us_.store(lag_window_max_us_, std::memory_order_relaxed);
+      lag_window_max_us_ = 0;
+      lag_window_probes_ = 0;
+    }
+    schedule_lag_probe();
+  });
+}
+
+std::chrono::microseconds Worker::loop_lag() const {
+  const std::int64_t due = lag_due_ns_.load(std::memory_order_relaxed);
+  const std::int64_t overdue_us =
+      due == 0 ? 0 : (steady_ns(std::chrono::steady_clock::now()) - due) / 1000;
+  return std::chrono::microseconds(
+      std::max(lag_max_us_.load(std::memory_order_relaxed), overdue_us));
 }
 
 WorkerPool::WorkerPool(std::size_t threads, std::chrono::milliseconds tick_interval,

@@ -78,10 +78,15 @@ class Worker {
   std::size_t connection_count() const { return connection_count_.load(std::memory_order_relaxed); }
   // Batches this worker posted to other workers; for tests and statistics.
   std::uint64_t outbox_posts() const { return outbox_posts_.load(std::memory_order_relaxed); }
+  // Any thread: how late this worker's loop runs a 100 ms probe timer (event loop lag): the
+  // worst over the last ~1 s, or how overdue the pending probe is now, whichever is larger (a
+  // stalled loop shows at once). For metrics and $SYS.
+  std::chrono::microseconds loop_lag() const;
 
  private:
   void schedule_tick();
   void end_of_pass();  // sends the outbox: one post per destination worker
+  void schedule_lag_probe();
 
   std::size_t index_;
   std::chrono::milliseconds tick_interval_;
@@ -93,6 +98,13 @@ class Worker {
   std::unordered_map<Connection*, std::shared_ptr<Connection>> connections_;
   std::atomic<std::size_t> connection_count_{0};
   std::atomic<std::uint64_t> outbox_posts_{0};
+  // The loop lag probe (loop_lag()): its timer, when the pending probe is due (steady clock
+  // nanoseconds), the worst lateness of the last finished window; the window on the worker thread.
+  asio::steady_timer lag_timer_;
+  std::atomic<std::int64_t> lag_due_ns_{0};
+  std::atomic<std::int64_t> lag_max_us_{0};
+  std::int64_t lag_window_max_us_ = 0;
+  int lag_window_probes_ = 0;
   std::vector<Worker*> peers_;
   // Worker thread: flush requests gathered during this loop pass, by destination worker.
   std::vector<std::vector<std::shared_ptr<Connection>>> outbox_;

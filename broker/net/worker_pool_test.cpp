@@ -44,6 +44,28 @@ TEST(WorkerPool, EachWorkerRunsItsOwnThread) {
   pool.stop();
 }
 
+// The loop lag probe (ops-metrics): a blocked loop shows while it is blocked, and the lag falls
+// back once the loop runs freely again.
+TEST(Worker, LoopLagShowsABlockedLoopAndRecovers) {
+  WorkerPool pool(1, 1s, spdlog::default_logger());
+  pool.start();
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  asio::post(pool.at(0).context(), [released] { released.wait_for(10s); });
+  const auto poll_until = [&](auto condition) {
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (!condition() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(5ms);
+    }
+    return condition();
+  };
+  EXPECT_TRUE(poll_until([&] { return pool.at(0).loop_lag() >= 300ms; }));
+  release.set_value();
+  EXPECT_TRUE(poll_until([&] { return pool.at(0).loop_lag() < 250ms; }))
+      << pool.at(0).loop_lag().count() << " us";
+  pool.stop();
+}
+
 TEST(ConnectionCount, WaitForZeroReturnsWhenTheLastConnectionLeaves) {
   ConnectionCount count;
   count.increment();

@@ -118,6 +118,13 @@ bool ServiceRegistry::known(std::string_view service) const {
   return services_.find(service) != services_.end();
 }
 
+std::vector<std::string> ServiceRegistry::service_names() const {
+  std::vector<std::string> names;
+  names.reserve(services_.size());
+  for (const auto& item : services_) names.push_back(item.first);
+  return names;
+}
+
 std::optional<std::string> ServiceRegistry::registry_json(std::string_view service) const {
   const auto service_it = services_.find(service);
   if (service_it == services_.end()) return std::nullopt;

@@ -57,6 +57,8 @@ class ServiceRegistry {
   std::optional<TimePoint> next_expiry() const;
 
   bool known(std::string_view service) const;
+  // Every known service, by name (for operators' views: Broker::snapshot).
+  std::vector<std::string> service_names() const;
   // The retained `$svc/registry/S` payload; nullopt for a service never announced. It is built
   // from Announcement fields only, so it can hold no address.
   std::optional<std::string> registry_json(std::string_view service) const;

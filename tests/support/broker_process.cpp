@@ -88,6 +88,15 @@ bool BrokerProcess::wait_for_log(const std::string& needle, std::chrono::millise
   return process_->wait_for_output(needle, Deadline(timeout));
 }
 
+std::uint16_t BrokerProcess::http_port(std::chrono::milliseconds timeout) const {
+  static const std::regex listening(R"(listening on http://127\.0\.0\.1:([0-9]+))");
+  if (!wait_for_log("listening on http://", timeout)) return 0;
+  const std::string log = log_text();
+  std::smatch m;
+  if (!std::regex_search(log, m, listening)) return 0;
+  return static_cast<std::uint16_t>(std::stoi(m[1].str()));
+}
+
 void BrokerProcess::fail(const std::string& what) {
   process_->kill_and_reap();
   write_file(log_path_, process_->output());

@@ -81,6 +81,9 @@ class BrokerProcess {
   // True once the broker's output contains `needle`.
   bool wait_for_log(const std::string& needle, std::chrono::milliseconds timeout) const;
   pid_t pid() const { return process_->pid(); }
+  // arkmq only: the [http] listener's port, from its "listening on http://127.0.0.1:PORT" line
+  // (printed after the MQTT listeners'); 0 when none appears within `timeout`.
+  std::uint16_t http_port(std::chrono::milliseconds timeout = std::chrono::seconds(5)) const;
 
   // Sends SIGTERM and waits for the exit; nullopt if it did not end before the deadline.
   // Any exit but code 0 (a crash, a sanitizer report) is a test failure; the destructor stops

@@ -88,6 +88,18 @@ TestPki::TestPki() : dir_("arkmq-pki") {
                other_ca_client_.cert});
 }
 
+CertKey TestPki::issue_server(const std::string& name, const std::string& cn) {
+  return issue(name, "/CN=" + cn, "server_ext", "");
+}
+
+std::string TestPki::revoke(const CertKey& cert, const std::string& name) {
+  const std::string& d = dir_.path();
+  run_checked({"openssl", "ca", "-batch", "-config", d + "/ca.cnf", "-revoke", cert.cert});
+  const std::string out = d + "/" + name;
+  run_checked({"openssl", "ca", "-batch", "-config", d + "/ca.cnf", "-gencrl", "-out", out});
+  return out;
+}
+
 CertKey TestPki::issue(const std::string& name, const std::string& subject,
                        const std::string& extensions, const std::string& validity_args) {
   const std::string& d = dir_.path();

@@ -29,6 +29,11 @@ class TestPki {
   const CertKey& revoked() const { return revoked_; }  // CN=edge-revoked, listed in crl()
   const std::string& dir() const { return dir_.path(); }
 
+  // Reload tests (ops-reload): another server certificate like server() (same SANs) with
+  // CN=`cn`, and a new CRL at DIR/`name` listing `cert` besides every earlier revocation.
+  CertKey issue_server(const std::string& name, const std::string& cn);
+  std::string revoke(const CertKey& cert, const std::string& name);
+
  private:
   CertKey issue(const std::string& name, const std::string& subject, const std::string& extensions,
                 const std::string& validity_args);

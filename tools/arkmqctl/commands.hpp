@@ -17,5 +17,7 @@ void add_quota_commands(CLI::App& app, Context& ctx);    // quota_commands.cpp
 void add_audit_commands(CLI::App& app, Context& ctx);    // audit_commands.cpp
 void add_services_commands(CLI::App& app, Context& ctx);  // services_commands.cpp (MQTT)
 void add_call_command(CLI::App& app, Context& ctx);       // call_command.cpp (MQTT)
+void add_reload_command(CLI::App& app, Context& ctx);     // reload_command.cpp (SIGHUP)
+void add_backup_command(CLI::App& app, Context& ctx);     // backup_command.cpp (online copy)
 
 }  // namespace arkmq::ctl

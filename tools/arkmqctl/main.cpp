@@ -34,6 +34,8 @@ int main(int argc, char** argv) {
   arkmq::ctl::add_audit_commands(app, ctx);
   arkmq::ctl::add_services_commands(app, ctx);
   arkmq::ctl::add_call_command(app, ctx);
+  arkmq::ctl::add_reload_command(app, ctx);
+  arkmq::ctl::add_backup_command(app, ctx);
 
   try {
     app.parse(argc, argv);
