@@ -259,7 +259,8 @@ void Reloader::finish(const ReloadOutcome& outcome) {
       params_.log->warn("reload: {}", error);
     }
   }
-  systemd_notify(outcome.ok ? "READY=1" : "READY=1\nSTATUS=" + outcome.message);
+  // STATUS= always: a success must replace the error a refused reload left on `systemctl status`.
+  systemd_notify("READY=1\nSTATUS=" + outcome.message);
 }
 
 void reload_on_signal(asio::signal_set& signals, Reloader& reloader) {

@@ -87,6 +87,19 @@ TEST(Endpoint, ServesARouteOnAFreeLoopbackPort) {
   EXPECT_EQ(response->get_header_value("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
 }
 
+TEST(Endpoint, SendsSecurityHeadersWithEveryAnswer) {
+  auto endpoint = started_endpoint();
+  auto client = client_for(*endpoint);
+  auto response = client.Get("/metrics");
+  ASSERT_TRUE(response);
+  EXPECT_NE(response->get_header_value("Content-Security-Policy").find("frame-ancestors 'none'"),
+            std::string::npos);
+  EXPECT_NE(response->get_header_value("Content-Security-Policy").find("script-src 'self'"),
+            std::string::npos);
+  EXPECT_EQ(response->get_header_value("X-Content-Type-Options"), "nosniff");
+  EXPECT_EQ(response->get_header_value("Cache-Control"), "no-store");
+}
+
 TEST(Endpoint, PassesTheDecodedQueryToTheHandler) {
   auto endpoint = started_endpoint();
   auto client = client_for(*endpoint);
