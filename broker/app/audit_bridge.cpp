@@ -30,25 +30,6 @@ AuditEvent row(AuditType type, AuditOutcome outcome, const core::ClientIdentity&
   return event;
 }
 
-std::string_view initiator_name(core::DisconnectInitiator by) {
-  switch (by) {
-    case core::DisconnectInitiator::client: return "client";
-    case core::DisconnectInitiator::broker: return "broker";
-    case core::DisconnectInitiator::transport: return "transport";
-  }
-  return "broker";
-}
-
-std::string_view action_name(core::DeniedAction action) {
-  switch (action) {
-    case core::DeniedAction::publish: return "publish";
-    case core::DeniedAction::subscribe: return "subscribe";
-    case core::DeniedAction::receive: return "receive";
-    case core::DeniedAction::will: return "will";
-  }
-  return "publish";
-}
-
 // The QoS a SUBACK code grants, when it grants one.
 std::optional<int> granted_qos(protocol::ReasonCode code) {
   if (code == protocol::ReasonCode::success) return 0;
@@ -133,7 +114,7 @@ void AuditBridge::disconnected(const core::ClientIdentity& who, protocol::Reason
   AuditEvent event = row(AuditType::disconnect, AuditOutcome::allow, who);
   AuditDetails details;
   details.add("reason", protocol::to_string(reason));
-  details.add("initiator", initiator_name(by));
+  details.add("initiator", core::to_string(by));
   if (!why.empty()) details.add("why", why);
   {
     // Denials suppressed since the client's last acl_denial row are not lost with it.
@@ -190,7 +171,7 @@ void AuditBridge::denied(const core::ClientIdentity& who, core::DeniedAction act
   AuditEvent event = row(AuditType::acl_denial, AuditOutcome::deny, who);
   event.topic = topic;
   AuditDetails details;
-  details.add("action", action_name(action));
+  details.add("action", core::to_string(action));
   if (message != nullptr) {
     details.add("qos", static_cast<int>(message->qos));
     details.add("size", static_cast<std::uint64_t>(message->payload.size()));

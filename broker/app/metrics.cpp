@@ -66,25 +66,6 @@ ServiceDropClass classify_service_drop(std::string_view why) {
   return ServiceDropClass::bad_call;
 }
 
-std::string_view label_of(core::DeniedAction action) {
-  switch (action) {
-    case core::DeniedAction::publish: return "publish";
-    case core::DeniedAction::subscribe: return "subscribe";
-    case core::DeniedAction::receive: return "receive";
-    case core::DeniedAction::will: return "will";
-  }
-  return "publish";
-}
-
-std::string_view label_of(core::DisconnectInitiator by) {
-  switch (by) {
-    case core::DisconnectInitiator::client: return "client";
-    case core::DisconnectInitiator::broker: return "broker";
-    case core::DisconnectInitiator::transport: return "transport";
-  }
-  return "client";
-}
-
 std::string label_of(protocol::ReasonCode code) {
   std::string label(protocol::to_string(code));
   for (char& c : label) {

@@ -29,9 +29,7 @@ inline constexpr std::size_t kServiceDropClasses = 6;
 std::string_view to_string(ServiceDropClass drop);
 ServiceDropClass classify_service_drop(std::string_view why);
 
-// Label names of the core's enums, as in the audit journal.
-std::string_view label_of(core::DeniedAction action);
-std::string_view label_of(core::DisconnectInitiator by);
+// Label names of the core's enums are core::to_string's, as in the audit journal.
 // "not authorized" -> "not_authorized": a reason code as a label value.
 std::string label_of(protocol::ReasonCode code);
 

@@ -87,12 +87,12 @@ void write_events(PrometheusText& out, const Metrics& metrics) {
   out.family("arkmq_disconnects_total", "counter",
              "Connections of logged-in clients that ended, by who ended them.");
   for (const auto by : kAllInitiators) {
-    out.sample("arkmq_disconnects_total", {{"initiator", std::string(label_of(by))}},
+    out.sample("arkmq_disconnects_total", {{"initiator", std::string(core::to_string(by))}},
                as_double(metrics.disconnects(by)));
   }
   out.family("arkmq_acl_denials_total", "counter", "Authorization denials, by action.");
   for (const auto action : kAllDeniedActions) {
-    out.sample("arkmq_acl_denials_total", {{"action", std::string(label_of(action))}},
+    out.sample("arkmq_acl_denials_total", {{"action", std::string(core::to_string(action))}},
                as_double(metrics.denials(action)));
   }
   out.family("arkmq_quota_hits_total", "counter",

@@ -23,7 +23,7 @@ std::vector<std::pair<std::string, std::string>> metrics_sys_values(const Metric
   };
   put("acl/denied/total", metrics.denials_total());
   for (const auto action : kAllDeniedActions) {
-    put("acl/denied/" + std::string(label_of(action)), metrics.denials(action));
+    put("acl/denied/" + std::string(core::to_string(action)), metrics.denials(action));
   }
   for (const auto kind : kAllQuotaKinds) {
     put("quota/hits/" + std::string(core::to_string(kind)), metrics.quota_hits(kind));

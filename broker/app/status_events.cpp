@@ -36,22 +36,12 @@ bool same_text(const std::string& stored, std::string_view text) {
 
 }  // namespace
 
-std::string_view to_string(core::DeniedAction action) {
-  switch (action) {
-    case core::DeniedAction::publish: return "publish";
-    case core::DeniedAction::subscribe: return "subscribe";
-    case core::DeniedAction::receive: return "receive";
-    case core::DeniedAction::will: return "will";
-  }
-  return "unknown";
-}
-
 void StatusEvents::denied(const core::ClientIdentity& who, core::DeniedAction action,
                           std::string_view topic, const core::PublishFacts* /*message*/) {
   // The message (and its payload) is deliberately ignored: the page never shows payloads.
   const auto now = std::chrono::system_clock::now();
   std::lock_guard lock(mutex_);
-  remember(denials_, who, to_string(action), topic, now);
+  remember(denials_, who, core::to_string(action), topic, now);
 }
 
 void StatusEvents::quota_hit(const core::ClientIdentity& who, core::QuotaKind kind,

@@ -70,6 +70,4 @@ class StatusEvents final : public core::BrokerEvents {
   Ring quota_hits_;
 };
 
-std::string_view to_string(core::DeniedAction action);
-
 }  // namespace arkmq::app

@@ -26,6 +26,10 @@ struct ClientIdentity {
 
 enum class DisconnectInitiator { client, broker, transport };
 enum class DeniedAction { publish, subscribe, receive, will };
+// "client", "broker", "transport" / "publish", "subscribe", "receive", "will": the names used
+// in audit details, metric labels, $SYS topics and the status page.
+std::string_view to_string(DisconnectInitiator by);
+std::string_view to_string(DeniedAction action);
 
 // Which flow-control limit a quota_hit is about (docs/flow-control.md).
 enum class QuotaKind {
