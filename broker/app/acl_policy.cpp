@@ -32,7 +32,9 @@ acl::Action to_acl_action(core::Action action) {
   return acl::Action::publish;  // unreachable: every enumerator is handled above
 }
 
-AclPolicy::AclPolicy(std::shared_ptr<acl::Authority> authority) : authority_(std::move(authority)) {}
+AclPolicy::AclPolicy(std::shared_ptr<acl::Authority> authority,
+                     std::shared_ptr<spdlog::logger> log)
+    : authority_(std::move(authority)), log_(log ? std::move(log) : spdlog::default_logger()) {}
 
 core::AuthResult AclPolicy::authenticate(const core::ConnectionInfo& connection,
                                          const core::Credentials& credentials) {
@@ -48,7 +50,7 @@ core::AuthResult AclPolicy::authenticate(const core::ConnectionInfo& connection,
   acl::LoginResult result = authority_->login(request);
   if (result.reason != protocol::ReasonCode::success) {
     // The claimed user name is in `why`, escaped by the Authority (it is attacker-controlled).
-    spdlog::info("login refused: id='{}' peer={} listener={}: {} ({})", credentials.client_id,
+    log_->info("login refused: id='{}' peer={} listener={}: {} ({})", credentials.client_id,
                  connection.peer, connection.listener, result.why,
                  protocol::to_string(result.reason));
   }
@@ -59,7 +61,7 @@ core::Decision AclPolicy::authorize(const core::AccessRequest& request) {
   const acl::Effect effect = authority_->check(request.principal, request.client_id,
                                                to_acl_action(request.action), request.topic);
   if (effect == acl::Effect::allow) return core::Decision::allow;
-  spdlog::debug("access denied: principal='{}' client='{}' {} '{}'", request.principal,
+  log_->debug("access denied: principal='{}' client='{}' {} '{}'", request.principal,
                 request.client_id, action_name(request.action), request.topic);
   return core::Decision::deny;
 }

@@ -5,6 +5,8 @@
 
 #include <memory>
 
+#include <spdlog/logger.h>
+
 #include "acl/authority.hpp"
 #include "broker/core/authenticator.hpp"
 
@@ -12,7 +14,9 @@ namespace arkmq::app {
 
 class AclPolicy final : public core::Authenticator, public core::Authorizer {
  public:
-  explicit AclPolicy(std::shared_ptr<acl::Authority> authority);
+  // `log`: the "acl" module's logger; null: spdlog's default.
+  explicit AclPolicy(std::shared_ptr<acl::Authority> authority,
+                     std::shared_ptr<spdlog::logger> log = {});
 
   // Connection + credentials -> acl::LoginRequest (the listener's allow_anonymous and
   // require_password included). A refusal is logged at info with client id, peer, listener
@@ -28,6 +32,7 @@ class AclPolicy final : public core::Authenticator, public core::Authorizer {
 
  private:
   std::shared_ptr<acl::Authority> authority_;
+  std::shared_ptr<spdlog::logger> log_;
 };
 
 // core::Action -> acl::Action (same three actions; the enums are separate by layering).

@@ -215,7 +215,7 @@ int run(const app::AppConfig& config, const app::CommandLine& flags) {
   }
 
   auto authority = std::make_shared<acl::Authority>(authority_settings(config));
-  auto policy = std::make_shared<app::AclPolicy>(authority);
+  auto policy = std::make_shared<app::AclPolicy>(authority, logging.get("acl"));
   core::Broker broker(config.broker, policy, policy);
   // Per-principal flow-control limits from the policy's quotas, reloaded with it (below).
   auto quota_limits = std::make_shared<app::QuotaLimits>();
@@ -284,6 +284,7 @@ int run(const app::AppConfig& config, const app::CommandLine& flags) {
   std::optional<app::PolicyWatcher> watcher;
   if (store) {
     app::PolicyWatcher::Params params{main_context, *store, *authority, broker};
+    params.log = logging.get("acl");
     params.on_change = [&admin_changes, &store, quota_limits] {
       if (admin_changes) admin_changes->forward();
       quota_limits->reload(*store);  // `arkmqctl quota set` applies within one poll

@@ -10,25 +10,27 @@ std::string policy_reloaded_line(std::uint64_t generation, std::size_t rules, st
   return fmt::format("policy reloaded: generation {}, {} rules, {} users", generation, rules, users);
 }
 
-PolicyWatcher::PolicyWatcher(Params params) : params_(params), timer_(params.context) {}
+PolicyWatcher::PolicyWatcher(Params params) : params_(params), timer_(params.context) {
+  if (!params_.log) params_.log = spdlog::default_logger();
+}
 
 std::string PolicyWatcher::reload() {
   auto data = params_.store.load();
   if (!data) {
-    spdlog::warn("policy reload failed: {}", data.error().message);
+    params_.log->warn("policy reload failed: {}", data.error().message);
     return data.error().message;
   }
   auto removed = params_.authority.update(*data);
   if (!removed) {
-    spdlog::warn("policy reload failed: {}", removed.error());
+    params_.log->warn("policy reload failed: {}", removed.error());
     return removed.error();
   }
-  spdlog::info("{}", policy_reloaded_line(params_.authority.generation(), data->rules.size(),
+  params_.log->info("{}", policy_reloaded_line(params_.authority.generation(), data->rules.size(),
                                           data->users.size()));
   for (const std::string& principal : *removed) {
     const std::size_t closed =
         params_.broker.disconnect_principal(principal, protocol::ReasonCode::not_authorized);
-    spdlog::info("user '{}' removed: {} client connection(s) closed", principal, closed);
+    params_.log->info("user '{}' removed: {} client connection(s) closed", principal, closed);
   }
   return {};
 }
@@ -47,7 +49,7 @@ void PolicyWatcher::schedule() {
 void PolicyWatcher::poll() {
   auto changed = params_.store.changed_since_last_check();
   if (!changed) {
-    if (!poll_failing_) spdlog::warn("policy reload failed: {}", changed.error().message);
+    if (!poll_failing_) params_.log->warn("policy reload failed: {}", changed.error().message);
     poll_failing_ = true;
     return;
   }

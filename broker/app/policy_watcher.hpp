@@ -7,10 +7,12 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
+#include <spdlog/logger.h>
 
 #include "acl/authority.hpp"
 #include "broker/core/broker.hpp"
@@ -29,6 +31,7 @@ class PolicyWatcher {
     // Called on the main thread after every reload the poll triggers (the store changed), e.g.
     // to journal the new admin changes. May be empty.
     std::function<void()> on_change = {};
+    std::shared_ptr<spdlog::logger> log = {};  // the "acl" module; null: spdlog's default
   };
 
   explicit PolicyWatcher(Params params);
