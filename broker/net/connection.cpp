@@ -1,15 +1,16 @@
 // The read loop, the one-outstanding-write loop and the close sequence of a client connection.
 // States: open -> flushing (close asked) -> shutting_down (handler notified) -> closed; any error
 // jumps to closed. on_transport_closed is called exactly once, in notify_closed().
+// I/O is non-blocking, TCP and TLS alike (Stream): read or write first, wait for readiness only
+// when the socket (or OpenSSL) says so. Asio's reactor is edge-triggered, so a readiness wait is
+// only issued right after a read that found nothing more, in the same handler.
 // Flow control: while open, a handler's read_paused_until() stops the read loop until that time
-// (pause_timer_); the bytes already read were all handed over, so nothing is reordered or lost.
+// (the timer); the bytes already read were all handed over, so nothing is reordered or lost.
 #include "broker/net/connection.hpp"
 
 #include <algorithm>
-#include <array>
 
 #include <asio/post.hpp>
-#include <asio/write.hpp>
 
 #include "broker/net/weak_link.hpp"
 #include "broker/net/worker_pool.hpp"
@@ -18,18 +19,6 @@ namespace arkmq::net {
 
 namespace {
 
-std::string endpoint_text(const TcpSocket& socket) {
-  std::error_code error;
-  const auto endpoint = socket.remote_endpoint(error);
-  if (error) {
-    return "unknown";
-  }
-  const auto address = endpoint.address();
-  return address.is_v6() ? "[" + address.to_string() + "]:" + std::to_string(endpoint.port())
-                         : address.to_string() + ":" + std::to_string(endpoint.port());
-}
-
-constexpr std::size_t kInitialReadBuffer = 4096;
 // One write's size: large enough for one system call to carry thousands of small PUBLISHes,
 // small enough that a slow reader completes writes (and so counts as draining) regularly.
 constexpr std::size_t kMaxWriteBytes = 256 * 1024;
@@ -43,16 +32,11 @@ constexpr int kResumeRounds = 64;
 
 }  // namespace
 
-Connection::Connection(Params params, Transport transport)
-    : params_(std::move(params)),
-      transport_([&]() -> std::variant<TcpSocket, std::unique_ptr<TlsStream>> {
-        if (auto* stream = std::get_if<TlsStream>(&transport)) {
-          return std::make_unique<TlsStream>(std::move(*stream));
-        }
-        return std::move(std::get<TcpSocket>(transport));
-      }()),
-      executor_(tcp().get_executor()) {
-  info_.peer = endpoint_text(tcp());
+Connection::Connection(Worker& worker, std::shared_ptr<const ConnectionParams> params,
+                       Stream stream)
+    : worker_(worker), params_(std::move(params)), stream_(std::move(stream)) {
+  std::error_code ignored;
+  peer_ = stream_.socket().remote_endpoint(ignored);
 }
 
 Connection::~Connection() {
@@ -62,23 +46,15 @@ Connection::~Connection() {
   }
 }
 
-TcpSocket& Connection::tcp() {
-  if (auto* stream = std::get_if<std::unique_ptr<TlsStream>>(&transport_)) {
-    return (*stream)->next_layer();
+asio::steady_timer& Connection::timer() {
+  if (!timer_) {
+    timer_ = std::make_unique<asio::steady_timer>(worker_.context());
   }
-  return std::get<TcpSocket>(transport_);
-}
-
-asio::steady_timer& Connection::timer(std::unique_ptr<asio::steady_timer>& slot) {
-  if (!slot) {
-    slot = std::make_unique<asio::steady_timer>(executor_);
-  }
-  return *slot;
+  return *timer_;
 }
 
 void Connection::start(const HandlerFactory& factory, core::ConnectionInfo info) {
-  info.peer = info_.peer;
-  info_ = info;
+  info.peer = peer();
   // The handler gets a weak link: no ownership cycle, and a link kept by the core after the
   // connection ends is harmless. The worker's set and pending operations own the connection.
   handler_ = factory(std::move(info), std::make_shared<WeakLink>(weak_from_this()));
@@ -86,12 +62,8 @@ void Connection::start(const HandlerFactory& factory, core::ConnectionInfo info)
     fail("no handler");
     return;
   }
-  if (!is_tls()) {
-    std::error_code ignored;
-    tcp().non_blocking(true, ignored);  // tcp_read() reads until the socket has nothing
-  }
-  params_.worker.add(shared_from_this());
-  read_some();
+  worker_.add(shared_from_this());
+  read_now();
 }
 
 void Connection::tick(Clock::time_point now) {
@@ -120,13 +92,14 @@ void Connection::send(core::SharedBytes bytes) {
     return;  // called while the connection is being destroyed
   }
   const std::size_t size = bytes->size();
+  const std::size_t limit = params_->limits.max_queued_bytes;
   const std::size_t total = queued_bytes_.fetch_add(size, std::memory_order_acq_rel) + size;
-  if (total > params_.limits.max_queued_bytes) {
+  if (total > limit) {
     queued_bytes_.fetch_sub(size, std::memory_order_acq_rel);
     if (!overflowed_.exchange(true)) {
-      asio::post(executor_, [self, total] {
+      asio::post(worker_.context(), [self, total, limit] {
         self->fail("cannot keep up: " + std::to_string(total) + " bytes queued, limit " +
-                   std::to_string(self->params_.limits.max_queued_bytes));
+                   std::to_string(limit));
       });
     }
     return;
@@ -134,7 +107,7 @@ void Connection::send(core::SharedBytes bytes) {
   // The queue keeps the order of every send (they come under the broker lock); only the wake-up
   // is batched: once per connection until its flush runs, once per worker per loop pass.
   if (queue_.push(std::move(bytes))) {
-    params_.worker.request_flush(std::move(self));
+    worker_.request_flush(std::move(self));
   }
 }
 
@@ -144,102 +117,78 @@ std::size_t Connection::queued_bytes() const {
 
 void Connection::close() {
   if (auto self = weak_from_this().lock()) {
-    asio::post(executor_, [self] { self->begin_close(); });
+    asio::post(worker_.context(), [self] { self->begin_close(); });
   }
 }
 
-void Connection::read_some() {
-  if (!is_tls()) {
-    tcp_read();
-    return;
-  }
-  reading_ = true;
-  const std::size_t limit = params_.limits.read_buffer_bytes;
-  if (tls_read_buffer_.empty()) {
-    tls_read_buffer_.resize(std::min(kInitialReadBuffer, limit));
-  } else if (tls_read_filled_ && tls_read_buffer_.size() < limit) {
-    tls_read_buffer_.resize(std::min(2 * tls_read_buffer_.size(), limit));  // no read pending now
-  }
-  tls().async_read_some(
-      asio::buffer(tls_read_buffer_),
-      [self = shared_from_this()](std::error_code error, std::size_t size) {
-        self->reading_ = false;
-        self->tls_read_filled_ = size == self->tls_read_buffer_.size();
-        self->on_read(error, std::span<const std::uint8_t>(self->tls_read_buffer_.data(), size));
-      });
-}
-
-void Connection::tcp_read() {
+void Connection::read_now() {
   reading_ = false;
   if (state_ == State::closed) {
     return;
   }
-  const std::span<std::uint8_t> buffer = params_.worker.read_buffer(params_.limits.read_buffer_bytes);
-  std::error_code error;
-  const std::size_t size = tcp().read_some(asio::buffer(buffer.data(), buffer.size()), error);
-  if (error == asio::error::would_block || error == asio::error::try_again) {
-    wait_readable();
+  const std::span<std::uint8_t> buffer = worker_.read_buffer(params_->limits.read_buffer_bytes);
+  // After our shutdown the peer's bytes (TLS records too) are only drained, until its FIN.
+  const IoResult result =
+      state_ == State::shutting_down ? stream_.discard(buffer) : stream_.read(buffer);
+  if (result.bytes == 0 &&
+      (result.status == IoStatus::want_read || result.status == IoStatus::want_write)) {
+    wait_readable(result.status);
     return;
   }
-  on_read(error, std::span<const std::uint8_t>(buffer.data(), error ? 0 : size));
+  on_read(result.error, buffer.first(result.bytes), result.status);
 }
 
-void Connection::wait_readable() {
-  // Asio's reactor is edge-triggered: this wait is only ever issued after a read found the
-  // socket empty (or short), in the same handler, so no readiness can slip in between.
+void Connection::wait_readable(IoStatus until) {
+  // `until` is want_read, or want_write when TLS must send before it can read on (a KeyUpdate).
   reading_ = true;
-  tcp().async_wait(TcpSocket::wait_read, [self = shared_from_this()](std::error_code error) {
+  stream_.wait(until, [self = shared_from_this()](std::error_code error) {
     if (error) {
       self->reading_ = false;
-      self->on_read(error, {});
+      self->on_read(error, {}, IoStatus::end);
       return;
     }
-    self->tcp_read();
+    self->read_now();
   });
 }
 
-void Connection::next_read(bool more) {
-  if (is_tls()) {
-    read_some();
-  } else if (more) {
+void Connection::next_read(IoStatus next) {
+  if (next == IoStatus::ready) {
     // The read filled the buffer: read again on the next loop pass, after the other ready
     // connections had their turn.
     reading_ = true;
-    asio::post(executor_, [self = shared_from_this()] { self->tcp_read(); });
+    asio::post(worker_.context(), [self = shared_from_this()] { self->read_now(); });
   } else {
-    wait_readable();
+    wait_readable(next);
   }
 }
 
-void Connection::on_read(std::error_code error, std::span<const std::uint8_t> data) {
-  const bool more = !is_tls() && data.size() == params_.limits.read_buffer_bytes;
+void Connection::on_read(std::error_code error, std::span<const std::uint8_t> data,
+                         IoStatus next) {
   switch (state_) {
     case State::open:
       if (error) {
-        params_.log->debug("connection {}: closed by peer ({})", info_.peer, error.message());
+        params_->log->debug("connection {}: closed by peer ({})", peer(), error.message());
         fail("");
         return;
       }
       bytes_time_ = Clock::now();
       handler_->on_bytes(data, bytes_time_);
-      continue_reading(more);
+      continue_reading(next);
       return;
     case State::flushing:
-      // The handler asked to close: what the peer still sends is ignored. Plain TCP keeps
-      // draining so unread bytes do not turn our FIN into a RST that could lose the last writes.
+      // The handler asked to close: what the peer still sends is ignored, but read, so unread
+      // bytes do not turn our FIN into a RST that could lose the last writes.
       if (error) {
         fail("");
-      } else if (!is_tls() && !reading_) {
-        next_read(more);
+      } else if (!reading_) {
+        next_read(next);
       }
       return;
     case State::shutting_down:
-      if (is_tls()) {
-        start_tls_shutdown();  // the read was cancelled (or finished) so the shutdown can run
-      } else if (error) {
-        close_socket();        // the peer's FIN: orderly end
+      if (error) {
+        close_socket();  // the peer's FIN: orderly end
       } else if (!reading_) {
-        next_read(more);
+        next_read(next);
       }
       return;
     case State::closed:
@@ -247,7 +196,7 @@ void Connection::on_read(std::error_code error, std::span<const std::uint8_t> da
   }
 }
 
-void Connection::continue_reading(bool more) {
+void Connection::continue_reading(IoStatus next) {
   if (state_ != State::open || !handler_ || handler_->is_closing() || reading_ || read_paused_) {
     return;
   }
@@ -263,7 +212,7 @@ void Connection::continue_reading(bool more) {
       // closes: the peer is slowed without the broker buffering anything more.
       read_paused_ = true;
       read_pauses_.fetch_add(1, std::memory_order_relaxed);
-      auto& pause = timer(pause_timer_);
+      auto& pause = timer();
       pause.expires_at(std::max(*until, now));
       pause.async_wait(
           [self = shared_from_this()](std::error_code error) { self->on_pause_end(error); });
@@ -277,13 +226,13 @@ void Connection::continue_reading(bool more) {
     }
     until = handler_->read_paused_until();
   }
-  next_read(more);
+  next_read(next);
 }
 
 void Connection::on_pause_end(std::error_code error) {
   read_paused_ = false;
   if (error || state_ != State::open || !handler_ || handler_->is_closing()) {
-    return;  // cancelled by close_socket(), or closing: the close sequence owns the socket now
+    return;  // cancelled (closing re-arms the timer): the close sequence owns the socket now
   }
   // Frames the handler kept while paused get their turn even if the peer sends nothing more
   // (a v3.1.1 publisher waiting for PUBACKs would otherwise stall until its keep alive).
@@ -291,7 +240,7 @@ void Connection::on_pause_end(std::error_code error) {
   handler_->on_bytes(std::span<const std::uint8_t>(), bytes_time_);
   // Then read (first without waiting: readiness that arrived during the pause was not waited
   // for), or pause again.
-  continue_reading(true);
+  continue_reading(IoStatus::ready);
 }
 
 void Connection::flush() {
@@ -320,72 +269,77 @@ bool Connection::fill_write_buffer() {
 }
 
 void Connection::start_write() {
-  // Plain TCP writes at once, like Mosquitto: when the socket takes everything (the usual case)
-  // no completion handler and no extra loop pass are needed. A bounded number of rounds, then
+  // Writes at once, like Mosquitto: when the socket takes everything (the usual case) no
+  // completion handler and no extra loop pass are needed. A bounded number of rounds, then
   // the rest waits for the next pass so one busy connection cannot hold the worker.
-  for (int round = 0; !is_tls() && round < kDirectWriteRounds; ++round) {
-    if (!fill_write_buffer()) {
-      break;
+  for (int round = 0; round < kDirectWriteRounds; ++round) {
+    if (write_buffer_.empty()) {
+      if (!fill_write_buffer()) {
+        writes_done();
+        return;
+      }
+      writes_started_.fetch_add(1, std::memory_order_relaxed);
     }
-    writes_started_.fetch_add(1, std::memory_order_relaxed);
-    std::error_code error;
-    const std::size_t written = tcp().write_some(asio::buffer(write_buffer_), error);
-    if (error == asio::error::would_block || error == asio::error::try_again) {
-      async_write_buffer();
-      return;
+    // One linear buffer: one system call for many small messages, and full TLS records
+    // instead of one per message.
+    const IoResult result = stream_.write(write_buffer_);
+    if (result.bytes > 0) {
+      draining_.store(true, std::memory_order_relaxed);
+      queued_bytes_.fetch_sub(result.bytes, std::memory_order_acq_rel);
+      if (result.bytes == write_buffer_.size()) {
+        write_buffer_.clear();
+      } else {
+        // The rest is written first when the socket has room (TLS: the retry must carry the
+        // same bytes, which OpenSSL accepts at their new place).
+        write_buffer_.erase(write_buffer_.begin(),
+                            write_buffer_.begin() + static_cast<std::ptrdiff_t>(result.bytes));
+      }
     }
-    if (error) {
-      params_.log->debug("connection {}: write failed ({})", info_.peer, error.message());
-      queued_bytes_.fetch_sub(write_buffer_.size(), std::memory_order_acq_rel);
-      write_buffer_.clear();
+    if (result.status == IoStatus::end) {
+      params_->log->debug("connection {}: write failed ({})", peer(), result.error.message());
       fail("");
       return;
     }
-    draining_.store(true, std::memory_order_relaxed);
-    queued_bytes_.fetch_sub(written, std::memory_order_acq_rel);
-    if (written < write_buffer_.size()) {
-      // The socket is full: the rest goes out asynchronously when it has room.
-      write_buffer_.erase(write_buffer_.begin(),
-                          write_buffer_.begin() + static_cast<std::ptrdiff_t>(written));
-      async_write_buffer();
+    if (result.status != IoStatus::ready) {
+      wait_writable(result.status);
       return;
     }
   }
-  if (!is_tls()) {
-    write_buffer_.clear();
-    if (!queue_.empty() || pending_pos_ < pending_.size()) {
-      // More than the rounds allowed: continue on the next pass.
-      writing_ = true;
-      asio::post(executor_, [self = shared_from_this()] {
-        self->writing_ = false;
-        if (self->state_ == State::open || self->state_ == State::flushing) {
-          self->start_write();
-        }
-      });
-      return;
-    }
-  } else if (fill_write_buffer()) {
-    writes_started_.fetch_add(1, std::memory_order_relaxed);
-    async_write_buffer();
+  if (write_buffer_.empty() && pending_pos_ == pending_.size() && queue_.empty()) {
+    writes_done();
     return;
   }
+  // More than the rounds allowed: continue on the next pass.
+  writing_ = true;
+  asio::post(worker_.context(), [self = shared_from_this()] {
+    self->writing_ = false;
+    if (self->state_ == State::open || self->state_ == State::flushing) {
+      self->start_write();
+    }
+  });
+}
+
+void Connection::wait_writable(IoStatus until) {
+  // `until` is want_write (the socket is full), or want_read when TLS must read first.
+  writing_ = true;
+  stream_.wait(until, [self = shared_from_this()](std::error_code error) {
+    self->writing_ = false;
+    if (self->state_ != State::open && self->state_ != State::flushing) {
+      return;  // closed meanwhile
+    }
+    if (error) {
+      self->params_->log->debug("connection {}: write failed ({})", self->peer(), error.message());
+      self->fail("");
+      return;
+    }
+    self->start_write();
+  });
+}
+
+void Connection::writes_done() {
   release_idle_buffers();
   if (state_ == State::flushing) {
     begin_shutdown();
-  }
-}
-
-void Connection::async_write_buffer() {
-  writing_ = true;
-  auto on_done = [self = shared_from_this()](std::error_code error, std::size_t) {
-    self->on_write(error);
-  };
-  // One linear buffer: one system call for many small messages (Asio passes at most 64 iovecs
-  // per call), and full TLS records instead of one per message.
-  if (is_tls()) {
-    asio::async_write(tls(), asio::buffer(write_buffer_), on_done);
-  } else {
-    asio::async_write(tcp(), asio::buffer(write_buffer_), on_done);
   }
 }
 
@@ -399,32 +353,16 @@ void Connection::release_idle_buffers() {
   }
 }
 
-void Connection::on_write(std::error_code error) {
-  writing_ = false;
-  draining_.store(true, std::memory_order_relaxed);
-  queued_bytes_.fetch_sub(write_buffer_.size(), std::memory_order_acq_rel);
-  write_buffer_.clear();
-  if (state_ == State::closed || state_ == State::shutting_down) {
-    return;
-  }
-  if (error) {
-    params_.log->debug("connection {}: write failed ({})", info_.peer, error.message());
-    fail("");
-    return;
-  }
-  start_write();
-}
-
 void Connection::begin_close() {
   if (state_ != State::open) {
     return;
   }
   state_ = State::flushing;
-  auto& deadline = timer(close_timer_);
-  deadline.expires_after(params_.limits.close_timeout);
+  auto& deadline = timer();
+  deadline.expires_after(params_->limits.close_timeout);  // cancels a pause
   deadline.async_wait([self = shared_from_this()](std::error_code error) {
     if (!error && self->state_ != State::closed) {
-      self->params_.log->info("connection {}: close timed out, dropping it", self->info_.peer);
+      self->params_->log->info("connection {}: close timed out, dropping it", self->peer());
       self->fail("");
     }
   });
@@ -436,50 +374,28 @@ void Connection::begin_close() {
 void Connection::begin_shutdown() {
   state_ = State::shutting_down;
   notify_closed();
-  if (is_tls()) {
-    if (reading_) {
-      std::error_code ignored;
-      tcp().cancel(ignored);  // on_read then starts the TLS shutdown
-    } else {
-      start_tls_shutdown();
-    }
-    return;
-  }
-  std::error_code ignored;
-  tcp().shutdown(TcpSocket::shutdown_send, ignored);
-  if (!reading_) {
-    read_some();  // drain until the peer's FIN; the close timer bounds the wait
+  shutdown_send();
+  // A peer still sending (a publisher that has not read our DISCONNECT yet) must not see its
+  // bytes left unread: closing then sends a RST, and the peer's stack drops what it had not
+  // read of ours (the last PUBACKs, the DISCONNECT). So drain until its FIN; the close timer
+  // bounds the wait.
+  if (!reading_ && state_ == State::shutting_down) {
+    read_now();
   }
 }
 
-void Connection::start_tls_shutdown() {
-  if (tls_shutdown_started_) {
-    return;
+void Connection::shutdown_send() {
+  const IoResult result = stream_.shutdown_send();
+  if (result.status == IoStatus::want_read || result.status == IoStatus::want_write) {
+    // The close_notify did not fit in the socket: send the rest when it has room.
+    writing_ = true;
+    stream_.wait(result.status, [self = shared_from_this()](std::error_code error) {
+      self->writing_ = false;
+      if (!error && self->state_ == State::shutting_down) {
+        self->shutdown_send();
+      }
+    });
   }
-  tls_shutdown_started_ = true;
-  // A peer still sending (a publisher that has not read our DISCONNECT yet) makes OpenSSL end
-  // the shutdown at once ("application data after close notify"). Closing then, with its bytes
-  // unread, sends a RST, and the peer's stack drops what it had not read of ours (the last
-  // PUBACKs, the DISCONNECT): so read and discard until its FIN (the close timer bounds it).
-  tls().async_shutdown(
-      [self = shared_from_this()](std::error_code) { self->discard_until_eof(); });
-}
-
-void Connection::discard_until_eof() {
-  if (state_ == State::closed) {
-    return;
-  }
-  std::error_code ignored;
-  tcp().shutdown(TcpSocket::shutdown_send, ignored);
-  auto scratch = std::make_shared<std::array<std::uint8_t, 4096>>();
-  tcp().async_read_some(asio::buffer(*scratch),
-                        [self = shared_from_this(), scratch](std::error_code error, std::size_t) {
-                          if (error) {
-                            self->close_socket();  // the peer's FIN (or reset, or cancelled)
-                          } else {
-                            self->discard_until_eof();
-                          }
-                        });
 }
 
 void Connection::close_socket() {
@@ -488,32 +404,28 @@ void Connection::close_socket() {
   }
   state_ = State::closed;
   accepting_sends_.store(false, std::memory_order_release);
-  if (close_timer_) {
-    close_timer_->cancel();
+  if (timer_) {
+    timer_->cancel();
   }
-  if (pause_timer_) {
-    pause_timer_->cancel();
-  }
-  std::error_code ignored;
-  tcp().shutdown(TcpSocket::shutdown_both, ignored);
-  tcp().close(ignored);
+  stream_.close();
   // Counted until the socket is closed, not only until notify_closed(): Server::stop waits for
   // the orderly end (peer's FIN / close_notify), so the peer reads our last packets (PUBACKs,
   // DISCONNECT) before the process exits; an exit with its unread bytes would send a RST that
   // makes the peer's stack drop them. Callers hold a reference (this may be the last one).
-  if (notified_) params_.worker.remove(this);
+  if (notified_) worker_.remove(this);
 }
 
 void Connection::fail(const std::string& why) {
   if (!why.empty()) {
-    params_.log->warn("connection {}: {}", info_.peer, why);
+    params_->log->warn("connection {}: {}", peer(), why);
   }
   auto self = shared_from_this();
   close_socket();
-  std::size_t dropped = queue_.clear();
+  std::size_t dropped = queue_.clear() + write_buffer_.size();
   for (std::size_t i = pending_pos_; i < pending_.size(); ++i) {
     dropped += pending_[i]->size();
   }
+  write_buffer_.clear();
   pending_.clear();
   pending_pos_ = 0;
   queued_bytes_.fetch_sub(dropped, std::memory_order_acq_rel);
@@ -529,7 +441,7 @@ void Connection::notify_closed() {
   auto self = shared_from_this();
   if (auto handler = std::move(handler_)) {
     handler->on_transport_closed();
-    if (state_ == State::closed) params_.worker.remove(this);  // else close_socket() does it
+    if (state_ == State::closed) worker_.remove(this);  // else close_socket() does it
   }
 }
 

@@ -9,31 +9,26 @@
 #include <memory>
 #include <span>
 #include <string>
-#include <variant>
 #include <vector>
 
-#include <asio/buffer.hpp>
 #include <asio/ip/tcp.hpp>
-#include <asio/ssl/context.hpp>
-#include <asio/ssl/stream.hpp>
 #include <asio/steady_timer.hpp>
 #include <spdlog/logger.h>
 
 #include "broker/core/client_link.hpp"
 #include "broker/core/connection_info.hpp"
 #include "broker/net/connection_handler.hpp"
+#include "broker/net/io_result.hpp"
 #include "broker/net/send_queue.hpp"
+#include "broker/net/stream.hpp"
 
 namespace arkmq::net {
 
 class Worker;
 
-using TcpSocket = asio::ip::tcp::socket;
-using TlsStream = asio::ssl::stream<asio::ip::tcp::socket>;
-
 struct ConnectionLimits {
-  // One read's size. TCP reads into the worker's shared buffer (an idle connection holds none);
-  // TLS keeps its own, starting at 4 KiB and doubling up to this when a read fills it.
+  // One read's size. Reads go into the worker's shared buffer, TCP and TLS alike (TLS decrypts
+  // straight into it), so an idle connection holds no read buffer.
   std::size_t read_buffer_bytes = 64 * 1024;
   // A peer that lets this much pile up cannot keep up; the connection is dropped.
   std::size_t max_queued_bytes = 32 * 1024 * 1024;
@@ -41,18 +36,16 @@ struct ConnectionLimits {
   std::chrono::milliseconds close_timeout{5000};
 };
 
+// What all connections of one listener share: one copy per listener, not one per connection.
+struct ConnectionParams {
+  ConnectionLimits limits;
+  std::shared_ptr<spdlog::logger> log;
+};
+
 class Connection final : public core::ClientLink, public std::enable_shared_from_this<Connection> {
  public:
-  using Transport = std::variant<TcpSocket, TlsStream>;
-
-  struct Params {
-    Worker& worker;
-    ConnectionLimits limits;
-    std::shared_ptr<spdlog::logger> log;
-    std::shared_ptr<asio::ssl::context> tls_context;  // keeps the SSL_CTX alive for TLS streams
-  };
-
-  Connection(Params params, Transport transport);
+  // `stream` is connected (and, for TLS, handshaken); `worker` owns the socket's io_context.
+  Connection(Worker& worker, std::shared_ptr<const ConnectionParams> params, Stream stream);
   ~Connection() override;
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -80,70 +73,60 @@ class Connection final : public core::ClientLink, public std::enable_shared_from
   std::uint64_t writes_started() const { return writes_started_.load(std::memory_order_relaxed); }
   // Times reading was paused for the handler's read_paused_until(); for tests and statistics.
   std::uint64_t read_pauses() const { return read_pauses_.load(std::memory_order_relaxed); }
-  const std::string& peer() const { return info_.peer; }
+  std::string peer() const { return endpoint_text(peer_); }
 
  private:
-  enum class State {
+  enum class State : std::uint8_t {
     open,           // reading and writing
     flushing,       // close() asked: writing what is queued, no more reads for the handler
     shutting_down,  // handler notified; orderly TCP FIN / TLS close_notify under a deadline
     closed,         // socket closed
   };
 
-  bool is_tls() const { return std::holds_alternative<std::unique_ptr<TlsStream>>(transport_); }
-  TlsStream& tls() { return *std::get<std::unique_ptr<TlsStream>>(transport_); }
-  TcpSocket& tcp();
-  // Reads now (TCP: a non-blocking read into the worker's buffer, waiting for readiness if
-  // there is nothing; TLS: an asynchronous read).
-  void read_some();
-  void tcp_read();
-  void wait_readable();
-  void on_read(std::error_code error, std::span<const std::uint8_t> data);
-  // After a read: read again (next loop pass when that read filled the buffer, so one busy
-  // peer cannot starve the others; else when readable), or wait for read_paused_until() first.
-  void continue_reading(bool more);
-  void next_read(bool more);
+  // Reads now without blocking (while shutting down: raw bytes, dropped), then hands the bytes
+  // over or waits for readiness.
+  void read_now();
+  void wait_readable(IoStatus until);
+  void on_read(std::error_code error, std::span<const std::uint8_t> data, IoStatus next);
+  // After a read: read again (next loop pass when more may be there, so one busy peer cannot
+  // starve the others; else when readable), or wait for read_paused_until() first.
+  void continue_reading(IoStatus next);
+  void next_read(IoStatus next);
   void on_pause_end(std::error_code error);
-  asio::steady_timer& timer(std::unique_ptr<asio::steady_timer>& slot);
+  asio::steady_timer& timer();
   // Moves queued bytes into write_buffer_ (up to kMaxWriteBytes); false when there were none.
   bool fill_write_buffer();
   void start_write();
-  void async_write_buffer();
+  void wait_writable(IoStatus until);
+  void writes_done();  // nothing left to write: release buffers, go on closing if asked
   void release_idle_buffers();
-  void on_write(std::error_code error);
   void begin_close();
   void begin_shutdown();
-  void start_tls_shutdown();
-  void discard_until_eof();  // TLS, after close_notify: raw reads until the peer's FIN
+  void shutdown_send();  // TLS close_notify + FIN, retried when the socket is full
   void close_socket();
   void fail(const std::string& why);
   void notify_closed();
 
-  Params params_;
-  // A TLS stream is four times a socket's size: held on the heap so plain TCP connections, the
-  // many, do not carry its room.
-  std::variant<TcpSocket, std::unique_ptr<TlsStream>> transport_;
-  asio::any_io_executor executor_;
-  // Created on first use: most connections never close by timeout nor pause.
-  std::unique_ptr<asio::steady_timer> close_timer_;
-  std::unique_ptr<asio::steady_timer> pause_timer_;  // flow control: reading resumes when it fires
-  core::ConnectionInfo info_;
+  Worker& worker_;
+  std::shared_ptr<const ConnectionParams> params_;
+  Stream stream_;
+  // Created on first use (most connections never pause nor close by timeout): the flow-control
+  // pause while open, then the close deadline (begin_close re-arms it, cancelling a pause).
+  std::unique_ptr<asio::steady_timer> timer_;
+  asio::ip::tcp::endpoint peer_;  // for logs; formatted only when needed
   std::unique_ptr<ConnectionHandler> handler_;
 
   // Worker-thread state.
   State state_ = State::open;
-  bool reading_ = false;       // a read, a readiness wait or a posted read is pending
-  bool read_paused_ = false;  // pause_timer_ is pending; no read is issued meanwhile
-  bool writing_ = false;
-  bool tls_shutdown_started_ = false;
+  bool reading_ = false;      // a readiness wait or a posted read is pending
+  bool read_paused_ = false;  // the pause timer is pending; no read is issued meanwhile
+  bool writing_ = false;      // a writability wait or a posted write is pending
   bool notified_ = false;
-  std::vector<std::uint8_t> tls_read_buffer_;  // TLS only
-  bool tls_read_filled_ = false;               // the last TLS read filled it: grow before the next
   // Taken from queue_, copied into write_buffer_ up to kMaxWriteBytes per write: small
-  // messages go out in one system call instead of one iovec each.
+  // messages go out in one system call (and full TLS records) instead of one each.
   std::vector<core::SharedBytes> pending_;
   std::size_t pending_pos_ = 0;
-  std::vector<std::uint8_t> write_buffer_;  // the write in flight
+  std::vector<std::uint8_t> write_buffer_;  // the unwritten rest of the write in progress
   std::uint64_t write_seq_at_tick_ = 0;     // writes_started_ seen by the previous tick
   Clock::time_point bytes_time_{};          // the time the handler's last on_bytes was given
 
@@ -152,8 +135,8 @@ class Connection final : public core::ClientLink, public std::enable_shared_from
   std::atomic<std::size_t> queued_bytes_{0};
   std::atomic<bool> accepting_sends_{true};
   std::atomic<bool> overflowed_{false};
-  std::atomic<std::uint64_t> writes_started_{0};
   std::atomic<bool> draining_{true};
+  std::atomic<std::uint64_t> writes_started_{0};
   std::atomic<std::uint64_t> read_pauses_{0};
 };
 

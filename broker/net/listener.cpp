@@ -62,6 +62,8 @@ Listener::Listener(Params params, asio::ip::tcp::acceptor acceptor, std::string 
       retry_timer_(params_.accept_context),
       bound_url_(std::move(bound_url)),
       is_tls_(tls != nullptr),
+      connection_params_(
+          std::make_shared<const ConnectionParams>(ConnectionParams{params_.limits, params_.log})),
       settings_(Settings{std::move(tls), options.tls.identity, options.policy}) {}
 
 void Listener::replace_settings(std::shared_ptr<asio::ssl::context> context, TlsIdentity identity,
@@ -90,6 +92,7 @@ void Listener::accept_next() {
     return;
   }
   Worker& worker = params_.workers.next();
+  // Accepted straight onto the worker's io_context (TcpSocket is bound to its executor type).
   acceptor_.async_accept(worker.context(), [this, &worker](std::error_code error, TcpSocket socket) {
     on_accept(error, std::move(socket), worker);
   });
@@ -121,24 +124,23 @@ void Listener::on_accept(std::error_code error, TcpSocket socket, Worker& worker
   // what it needs, so it does not depend on this listener still existing.
   // The settings of this moment: a reload swapping them later does not touch this socket.
   Settings now = *settings_.lock();
-  Connection::Params connection{worker, params_.limits, params_.log, now.tls};
-  asio::post(worker.context(), [connection, factory = &params_.factory, url = bound_url_,
+  asio::post(worker.context(), [&worker, params = connection_params_, context = std::move(now.tls),
+                                factory = &params_.factory, url = bound_url_,
                                 identity = now.identity, policy = now.policy,
                                 timeout = params_.handshake_timeout,
                                 on_failure = params_.on_tls_failure, peers = tls_peers_,
                                 socket = std::move(socket)]() mutable {
-    if (connection.tls_context) {
-      auto handshake = std::make_shared<TlsHandshake>(
-          TlsHandshake::Params{connection, *factory, url, identity, timeout, policy, on_failure,
-                               std::move(peers)},
-          std::move(socket));
-      handshake->start();
+    if (context) {
+      TlsHandshake::begin(TlsHandshake::Params{worker, std::move(params), std::move(context),
+                                               *factory, url, identity, timeout, policy,
+                                               std::move(on_failure), std::move(peers)},
+                          std::move(socket));
       return;
     }
     core::ConnectionInfo info;
     info.listener = url;
     info.policy = policy;
-    auto created = std::make_shared<Connection>(connection, std::move(socket));
+    auto created = std::make_shared<Connection>(worker, std::move(params), Stream(std::move(socket)));
     created->start(*factory, std::move(info));
   });
   accept_next();

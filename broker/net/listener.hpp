@@ -70,7 +70,7 @@ class Listener {
   bool is_tls() const { return is_tls_; }
   // Any thread (a reload): new handshakes use `context` and `identity`, new connections carry
   // `policy`. Handshakes and connections already under way keep the context they started with
-  // (Connection::Params holds it), so swapping never pulls an SSL_CTX from under a stream.
+  // (their SSL object holds a reference), so swapping never pulls an SSL_CTX from under them.
   void replace_settings(std::shared_ptr<asio::ssl::context> context, TlsIdentity identity,
                         core::ListenerPolicy policy);
   // The TLS connections of this listener that presented a certificate (a reload's CRL walk).
@@ -95,6 +95,8 @@ class Listener {
     core::ListenerPolicy policy;
   };
   const bool is_tls_;
+  // Limits and logger, shared by every connection of this listener.
+  std::shared_ptr<const ConnectionParams> connection_params_;
   core::Guarded<Settings> settings_;
   std::shared_ptr<TlsPeerRegistry> tls_peers_ = std::make_shared<TlsPeerRegistry>();
   bool closed_ = false;

@@ -2,6 +2,7 @@
 // every wait has a deadline. Used by arkmq_net_test; the handler runs on worker threads.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -246,6 +247,28 @@ class TlsClient final : public ClientBase<asio::ssl::stream<asio::ip::tcp::socke
     return error;
   }
   SSL* ssl() { return stream_->native_handle(); }
+
+  // Sends our close_notify and waits (up to `timeout`) for the server's answer: its own
+  // close_notify (no error) or the end of the TCP stream. asio::error::timed_out if neither.
+  std::error_code shutdown(std::chrono::milliseconds timeout = 5s) {
+    std::error_code error = asio::error::timed_out;
+    stream_->async_shutdown([&](std::error_code result) { error = result; });
+    run(timeout);
+    return error;
+  }
+
+  // After the TLS stream ended: sends our TCP FIN and waits for the server's. True when the
+  // server ended its side in order (EOF) within `timeout`; false on a reset or a timeout.
+  bool finish_tcp(std::chrono::milliseconds timeout = 5s) {
+    std::error_code ignored;
+    stream_->next_layer().shutdown(asio::socket_base::shutdown_send, ignored);
+    std::error_code error = asio::error::timed_out;
+    std::array<std::uint8_t, 256> scratch{};
+    stream_->next_layer().async_read_some(asio::buffer(scratch),
+                                          [&](std::error_code result, std::size_t) { error = result; });
+    run(timeout);
+    return error == asio::error::eof;
+  }
 
  protected:
   asio::ssl::stream<asio::ip::tcp::socket>& stream() override { return *stream_; }

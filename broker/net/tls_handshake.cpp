@@ -1,27 +1,41 @@
-// Server-side TLS handshake with a deadline; on success hands the stream to a new Connection with
-// the verified certificate principal, on failure logs the peer and OpenSSL's reason and closes.
+// Server-side TLS handshake with a deadline, driven step by step on the non-blocking socket; on
+// success hands the stream to a new Connection with the verified certificate principal, on
+// failure logs the peer and OpenSSL's reason and closes.
 #include "broker/net/tls_handshake.hpp"
 
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
 #include "broker/net/tls_context.hpp"
+#include "broker/net/worker_pool.hpp"
 
 namespace arkmq::net {
 
-TlsHandshake::TlsHandshake(Params params, TcpSocket socket)
-    : params_(std::move(params)),
-      stream_(std::move(socket), *params_.connection.tls_context),
-      deadline_(stream_.get_executor()) {
-  std::error_code error;
-  const auto endpoint = stream_.next_layer().remote_endpoint(error);
-  if (!error) {
-    const auto address = endpoint.address();
-    peer_ = (address.is_v6() ? "[" + address.to_string() + "]" : address.to_string()) + ":" +
-            std::to_string(endpoint.port());
-  } else {
-    peer_ = "unknown";
+void TlsHandshake::begin(Params params, TcpSocket socket) {
+  std::string peer = peer_text(socket);
+  auto channel = TlsChannel::server(params.context->native_handle(), socket.native_handle());
+  if (!channel) {
+    params.connection->log->warn("TLS handshake from {} on {}: {}", peer, params.listener,
+                                 channel.error());
+    std::error_code ignored;
+    socket.close(ignored);
+    return;
   }
+  auto handshake = std::make_shared<TlsHandshake>(
+      std::move(params), Stream(std::move(socket), std::move(*channel)), std::move(peer));
+  handshake->start();
+}
+
+TlsHandshake::TlsHandshake(Params params, Stream stream, std::string peer)
+    : params_(std::move(params)),
+      stream_(std::move(stream)),
+      deadline_(params_.worker.context()),
+      peer_(std::move(peer)) {
+  params_.worker.handshake_started();
+}
+
+TlsHandshake::~TlsHandshake() {
+  params_.worker.handshake_finished();  // its buffers are free now
 }
 
 void TlsHandshake::start() {
@@ -29,14 +43,32 @@ void TlsHandshake::start() {
   deadline_.async_wait([self = shared_from_this()](std::error_code error) {
     if (!error) {
       self->timed_out_ = true;
-      std::error_code ignored;
-      self->stream_.next_layer().close(ignored);  // the handshake completes with an error
+      self->stream_.close();  // the pending readiness wait completes with an error
     }
   });
-  stream_.async_handshake(asio::ssl::stream_base::server,
-                          [self = shared_from_this()](std::error_code error) {
-                            self->on_handshake(error);
-                          });
+  step();
+}
+
+void TlsHandshake::step() {
+  const IoResult result = stream_.tls().handshake();
+  switch (result.status) {
+    case IoStatus::ready:
+      on_success();
+      return;
+    case IoStatus::want_read:
+    case IoStatus::want_write:
+      stream_.wait(result.status, [self = shared_from_this()](std::error_code error) {
+        if (error || self->timed_out_) {
+          self->on_failure(error);
+          return;
+        }
+        self->step();
+      });
+      return;
+    case IoStatus::end:
+      on_failure(result.error);
+      return;
+  }
 }
 
 void TlsHandshake::report_failure(std::string_view reason) const {
@@ -49,36 +81,36 @@ void TlsHandshake::report_failure(std::string_view reason) const {
   params_.on_failure(info, reason);
 }
 
-void TlsHandshake::on_handshake(std::error_code error) {
+void TlsHandshake::on_failure(std::error_code error) {
   deadline_.cancel();
-  auto& log = *params_.connection.log;
+  auto& log = *params_.connection->log;
   if (timed_out_) {
     log.info("TLS handshake from {} on {} timed out after {} ms", peer_, params_.listener,
              params_.timeout.count());
     report_failure("handshake timed out");
     return;
   }
-  if (error) {
-    std::string reason = error.message();
-    const long verify = SSL_get_verify_result(stream_.native_handle());
-    if (verify != X509_V_OK) {
-      reason += std::string(" (certificate: ") + X509_verify_cert_error_string(verify) + ")";
-    }
-    log.info("TLS handshake from {} on {} failed: {}", peer_, params_.listener, reason);
-    report_failure(reason);
-    std::error_code ignored;
-    stream_.next_layer().close(ignored);
-    return;
+  std::string reason = error.message();
+  const long verify = SSL_get_verify_result(stream_.tls().native_handle());
+  if (verify != X509_V_OK) {
+    reason += std::string(" (certificate: ") + X509_verify_cert_error_string(verify) + ")";
   }
+  log.info("TLS handshake from {} on {} failed: {}", peer_, params_.listener, reason);
+  report_failure(reason);
+  // OpenSSL already wrote its alert (if any) to the socket during the failed step.
+  stream_.close();
+}
 
-  SSL* ssl = stream_.native_handle();
-  if (params_.peers && params_.peers->revoked_since(ssl, params_.connection.tls_context.get())) {
+void TlsHandshake::on_success() {
+  deadline_.cancel();
+  auto& log = *params_.connection->log;
+  SSL* ssl = stream_.tls().native_handle();
+  if (params_.peers && params_.peers->revoked_since(ssl, params_.context.get())) {
     // A reload installed a CRL listing this certificate while the handshake ran.
     log.info("TLS handshake from {} on {} refused: certificate revoked by the reloaded CRL", peer_,
              params_.listener);
     report_failure("certificate revoked (CRL reloaded during the handshake)");
-    std::error_code ignored;
-    stream_.next_layer().close(ignored);
+    stream_.close();
     return;
   }
   core::ConnectionInfo info;
@@ -87,8 +119,9 @@ void TlsHandshake::on_handshake(std::error_code error) {
   info.policy = params_.policy;
   info.certificate_principal = verified_certificate_principal(ssl, params_.identity);
   log.debug("TLS connection from {} on {} ({}, principal '{}')", peer_, params_.listener,
-            SSL_get_version(stream_.native_handle()), info.certificate_principal.value_or(""));
-  auto connection = std::make_shared<Connection>(params_.connection, std::move(stream_));
+            SSL_get_version(ssl), info.certificate_principal.value_or(""));
+  auto connection =
+      std::make_shared<Connection>(params_.worker, params_.connection, std::move(stream_));
   if (params_.peers) {
     core::ConnectionInfo known = info;
     known.peer = peer_;

@@ -71,6 +71,14 @@ class Worker {
   // connection holds no read buffer). Valid until the next call.
   std::span<std::uint8_t> read_buffer(std::size_t size);
 
+  // Worker thread: a TLS handshake began / ended here (TlsHandshake). Once a burst of them is
+  // over, the tick gives the heap pages their short-lived buffers used back to the system.
+  void handshake_started() { ++handshakes_in_flight_; }
+  void handshake_finished() {
+    --handshakes_in_flight_;
+    ++handshakes_since_trim_;
+  }
+
   // The workers that may receive this worker's outbox, indexed by Worker::index(); set once by
   // the pool before start(). A worker outside a pool posts every request directly.
   void set_peers(std::vector<Worker*> peers);
@@ -87,11 +95,16 @@ class Worker {
   void schedule_tick();
   void end_of_pass();  // sends the outbox: one post per destination worker
   void schedule_lag_probe();
+  void release_handshake_memory(std::chrono::steady_clock::time_point now);
 
   std::size_t index_;
   std::chrono::milliseconds tick_interval_;
   ConnectionCount& total_;
   std::shared_ptr<spdlog::logger> log_;
+  // Before context_: a handshake still pending when the context is destroyed reports its end.
+  std::size_t handshakes_in_flight_ = 0;
+  std::size_t handshakes_since_trim_ = 0;
+  std::chrono::steady_clock::time_point last_trim_{};
   asio::io_context context_{1};
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   asio::steady_timer tick_timer_;
