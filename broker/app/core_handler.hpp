@@ -2,6 +2,8 @@
 // net layer never depends on the core's implementation. Called on the connection's worker thread.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 
 #include "broker/core/broker.hpp"
@@ -12,11 +14,16 @@ namespace arkmq::app {
 
 class CoreConnectionHandler final : public net::ConnectionHandler {
  public:
+  // `bytes_in`, when set, counts the bytes read (a listener's metrics counter, which outlives
+  // the handler): metering lives here rather than in a wrapper, one allocation per connection.
   CoreConnectionHandler(core::Broker& broker, core::ConnectionInfo info,
-                        std::shared_ptr<core::ClientLink> link)
-      : connection_(broker, std::move(info), std::move(link), core::Clock::now()) {}
+                        std::shared_ptr<core::ClientLink> link,
+                        std::atomic<std::uint64_t>* bytes_in = nullptr)
+      : connection_(broker, std::move(info), std::move(link), core::Clock::now()),
+        bytes_in_(bytes_in) {}
 
   void on_bytes(std::span<const std::uint8_t> data, net::Clock::time_point now) override {
+    if (bytes_in_ != nullptr) bytes_in_->fetch_add(data.size(), std::memory_order_relaxed);
     connection_.on_bytes(data, now);
   }
   void on_tick(net::Clock::time_point now) override { connection_.on_tick(now); }
@@ -28,13 +35,23 @@ class CoreConnectionHandler final : public net::ConnectionHandler {
 
  private:
   core::ClientConnection connection_;
+  std::atomic<std::uint64_t>* bytes_in_;
 };
 
-// The factory the net::Server calls for each new connection. `broker` outlives the server.
-inline net::HandlerFactory core_handler_factory(core::Broker& broker) {
-  return [&broker](core::ConnectionInfo info, std::shared_ptr<core::ClientLink> link) {
-    return std::make_unique<CoreConnectionHandler>(broker, std::move(info), std::move(link));
-  };
+// The factory the net::Server calls for each new connection (converts to net::HandlerFactory).
+// A type of its own so that metered() (metered_handler.hpp) can build metered core handlers
+// directly instead of wrapping them. `broker` outlives the server.
+struct CoreHandlerFactory {
+  core::Broker* broker;
+
+  std::unique_ptr<net::ConnectionHandler> operator()(core::ConnectionInfo info,
+                                                     std::shared_ptr<core::ClientLink> link) const {
+    return std::make_unique<CoreConnectionHandler>(*broker, std::move(info), std::move(link));
+  }
+};
+
+inline CoreHandlerFactory core_handler_factory(core::Broker& broker) {
+  return CoreHandlerFactory{&broker};
 }
 
 }  // namespace arkmq::app

@@ -7,6 +7,7 @@
 #include <memory>
 #include <utility>
 
+#include "broker/app/core_handler.hpp"
 #include "broker/app/metrics.hpp"
 #include "broker/core/client_link.hpp"
 #include "broker/net/connection_handler.hpp"
@@ -32,7 +33,8 @@ class MeteredLink final : public core::ClientLink {
   ListenerCounters::Counters& counters_;  // lives as long as the Metrics
 };
 
-// Counts the bytes read for one connection, then hands them to the real handler.
+// Counts the bytes read for one connection, then hands them to the real handler (any handler;
+// the broker's own core handlers count for themselves, see the overload of metered() below).
 class MeteredHandler final : public net::ConnectionHandler {
  public:
   MeteredHandler(std::unique_ptr<net::ConnectionHandler> inner,
@@ -63,6 +65,19 @@ inline net::HandlerFactory metered(net::HandlerFactory factory, std::shared_ptr<
     ListenerCounters::Counters& counters = metrics->listener_counters(info.listener);
     auto inner = factory(std::move(info), std::make_shared<MeteredLink>(std::move(link), counters));
     return std::make_unique<MeteredHandler>(std::move(inner), counters);
+  };
+}
+
+// The broker's core handlers metered into `metrics`: the handler counts the bytes read itself,
+// so each connection costs one handler allocation, not a handler plus a wrapper (issue 7).
+inline net::HandlerFactory metered(CoreHandlerFactory factory, std::shared_ptr<Metrics> metrics) {
+  return [factory, metrics = std::move(metrics)](core::ConnectionInfo info,
+                                                 std::shared_ptr<core::ClientLink> link)
+             -> std::unique_ptr<net::ConnectionHandler> {
+    ListenerCounters::Counters& counters = metrics->listener_counters(info.listener);
+    return std::make_unique<CoreConnectionHandler>(
+        *factory.broker, std::move(info),
+        std::make_shared<MeteredLink>(std::move(link), counters), &counters.bytes_in);
   };
 }
 

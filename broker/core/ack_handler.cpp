@@ -46,7 +46,7 @@ void handle_pubrec(ConnectionState& c, const protocol::Pubrec& pubrec) {
   session->set_stage(*entry, Stage::awaiting_pubcomp);
   session->set_awaiting_resend(*entry, false);  // acknowledged, so no longer to be resent
   entry->outbound.message.reset();  // the message itself is no longer needed [MQTT-4.3.3-4]
-  durable_mark.hold(c.gate.get());
+  durable_mark.hold(c.gate);
   c.send(protocol::Pubrel{pubrec.packet_id, ReasonCode::success, {}});
 }
 

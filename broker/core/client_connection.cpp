@@ -82,29 +82,15 @@ void dispatch(ConnectionState& c, protocol::Packet&& packet) {
       packet);
 }
 
-}  // namespace
-
-ClientConnection::ClientConnection(Broker& broker, ConnectionInfo info,
-                                   std::shared_ptr<ClientLink> link, Clock::time_point now)
-    : state_(std::make_unique<ConnectionState>(broker.state(), std::move(info), std::move(link),
-                                               now)) {
-  state_->events().connection_accepted(state_->info);
-}
-
-ClientConnection::~ClientConnection() { on_transport_closed(); }
-
-void ClientConnection::on_bytes(std::span<const std::uint8_t> data, Clock::time_point now) {
-  ConnectionState& c = *state_;
-  if (c.phase == Phase::closing) return;
-  c.now = now;
-  StatCounters::add(c.state.counters().bytes_received, data.size());
-  c.buffer.insert(c.buffer.end(), data.begin(), data.end());
+// Handles the whole frames at the start of `bytes` (until a partial frame, a read pause or the
+// end of the connection); returns how many bytes they took.
+std::size_t handle_frames(ConnectionState& c, protocol::ByteView bytes, Clock::time_point now) {
+  std::size_t consumed = 0;
   while (c.phase != Phase::closing) {
     // Paused (a v3.1.1 client over its publish rate): the frames after the one that paused it
-    // stay in the buffer until the net layer calls again once the pause is over.
+    // stay unread until the net layer calls again once the pause is over.
     if (c.read_paused_until && now < *c.read_paused_until) break;
-    const protocol::ByteView unread(c.buffer.data() + c.buffer_start,
-                                    c.buffer.size() - c.buffer_start);
+    const protocol::ByteView unread = bytes.subspan(consumed);
     if (c.phase == Phase::awaiting_connect && !unread.empty() && (unread[0] >> 4U) != 1) {
       // [MQTT-3.1.0-1]: refused on its first byte, so an unauthenticated peer cannot make us
       // buffer a maximum-size packet of another type until the connect deadline.
@@ -127,8 +113,9 @@ void ClientConnection::on_bytes(std::span<const std::uint8_t> data, Clock::time_
     }
     const protocol::ByteView frame = unread.first(header.total_size());
     auto packet = protocol::decode_packet(frame, c.version);
-    c.buffer_start += header.total_size();
-    c.quota.packet_size = header.total_size();  // a PUBLISH's cost in byte tokens
+    consumed += header.total_size();
+    // A PUBLISH's cost in byte tokens; fits: peek_frame refused anything over a uint32 limit.
+    c.quota.packet_size = static_cast<std::uint32_t>(header.total_size());
     c.last_packet_at = now;
     if (!packet) {
       if (c.phase == Phase::awaiting_connect) {
@@ -140,14 +127,44 @@ void ClientConnection::on_bytes(std::span<const std::uint8_t> data, Clock::time_
     }
     dispatch(c, std::move(*packet));
   }
-  // Drop consumed bytes; what is left is at most one partial packet.
-  c.buffer.erase(c.buffer.begin(),
-                 c.buffer.begin() + static_cast<std::ptrdiff_t>(c.buffer_start));
-  c.buffer_start = 0;
+  return consumed;
+}
+
+}  // namespace
+
+ClientConnection::ClientConnection(Broker& broker, ConnectionInfo info,
+                                   std::shared_ptr<ClientLink> link, Clock::time_point now)
+    : state_(broker.state(), std::move(info), std::move(link), now) {
+  state_.events().connection_accepted(state_.info);
+}
+
+ClientConnection::~ClientConnection() { on_transport_closed(); }
+
+void ClientConnection::on_bytes(std::span<const std::uint8_t> data, Clock::time_point now) {
+  ConnectionState& c = state_;
+  if (c.phase == Phase::closing) return;
+  c.now = now;
+  StatCounters::add(c.state.counters().bytes_received, data.size());
+  if (c.buffer.empty()) {
+    // The common case: whole packets straight from the bytes read; only a tail is kept.
+    const std::size_t consumed = handle_frames(c, data, now);
+    if (consumed != data.size()) {
+      c.buffer.assign(data.begin() + static_cast<std::ptrdiff_t>(consumed), data.end());
+    }
+    return;
+  }
+  c.buffer.insert(c.buffer.end(), data.begin(), data.end());
+  const std::size_t consumed = handle_frames(c, c.buffer, now);
+  if (consumed == c.buffer.size()) {
+    std::vector<std::uint8_t>().swap(c.buffer);  // an idle connection keeps no buffer
+  } else {
+    // What is left is at most one partial packet (or what a read pause left unread).
+    c.buffer.erase(c.buffer.begin(), c.buffer.begin() + static_cast<std::ptrdiff_t>(consumed));
+  }
 }
 
 void ClientConnection::on_tick(Clock::time_point now) {
-  ConnectionState& c = *state_;
+  ConnectionState& c = state_;
   if (c.phase == Phase::closing) return;
   c.now = now;
   if (c.phase == Phase::awaiting_connect) {
@@ -167,17 +184,17 @@ void ClientConnection::on_tick(Clock::time_point now) {
 }
 
 void ClientConnection::on_transport_closed() {
-  ConnectionState& c = *state_;
+  ConnectionState& c = state_;
   if (c.phase != Phase::closing) c.phase = Phase::closing;
   // Lost without a DISCONNECT (or after one, when this is a no-op): the will goes out.
   c.release_session(true, ReasonCode::unspecified_error, DisconnectInitiator::transport,
                     "connection closed");
 }
 
-bool ClientConnection::is_closing() const { return state_->phase == Phase::closing; }
+bool ClientConnection::is_closing() const { return state_.phase == Phase::closing; }
 
 std::optional<Clock::time_point> ClientConnection::read_paused_until() const {
-  return state_->read_paused_until;
+  return state_.read_paused_until;
 }
 
 }  // namespace arkmq::core

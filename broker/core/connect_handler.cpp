@@ -190,7 +190,7 @@ void handle_connect(ConnectionState& c, protocol::Connect&& connect) {
   binding.version = c.version;
   binding.max_packet_size = c.peer_max_packet_size;
   binding.connection = &c.info;
-  binding.gate = c.gate.get();
+  binding.gate = c.gate;
   // Outbound aliases: the client's maximum, capped by ours so a client cannot make the broker
   // remember 65535 topics per connection.
   binding.aliases.maximum =
@@ -253,7 +253,7 @@ void handle_connect(ConnectionState& c, protocol::Connect&& connect) {
     protocol::Connack connack{present, ReasonCode::success, {}};
     if (c.is_v5()) connack.properties = connack_properties(c, grant, connect);
     // CONNACK goes out before any redelivered PUBLISH: both are queued under this lock.
-    durable_mark.hold(c.gate.get());
+    durable_mark.hold(c.gate);
     connack_sent = c.send(connack);
     if (present && connack_sent) {
       drop_unauthorized_queued(*session, context);
@@ -270,7 +270,6 @@ void handle_connect(ConnectionState& c, protocol::Connect&& connect) {
                              "CONNACK exceeds the client's Maximum Packet Size");
   }
   c.keep_alive_limit = std::chrono::milliseconds(grant.keep_alive * 1500);
-  if (c.is_v5()) c.topic_aliases.assign(c.config.topic_alias_maximum, std::string());
   spdlog::info("client connected: id='{}' principal='{}' peer={} version={} clean={} keep_alive={}",
                grant.client_id, grant.principal, c.info.peer,
                c.is_v5() ? "5.0" : "3.1.1", connect.clean_start, grant.keep_alive);

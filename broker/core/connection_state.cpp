@@ -8,14 +8,24 @@
 #include "broker/core/session_lifecycle.hpp"
 
 namespace arkmq::core {
+namespace {
+
+// The net layer's link, behind a DurableGate when persistence is on.
+std::shared_ptr<ClientLink> gated_link(BrokerState& state, std::shared_ptr<ClientLink> link) {
+  if (std::shared_ptr<DurableGate> gate = make_durable_gate(state, link)) return gate;
+  return link;
+}
+
+}  // namespace
 
 ConnectionState::ConnectionState(BrokerState& broker_state, ConnectionInfo connection_info,
                                  std::shared_ptr<ClientLink> client_link, TimePoint start)
     : state(broker_state),
       config(broker_state.config()),
       info(std::move(connection_info)),
-      gate(make_durable_gate(broker_state, client_link)),
-      link(gate ? std::shared_ptr<ClientLink>(gate) : std::move(client_link)),
+      link(gated_link(broker_state, std::move(client_link))),
+      // gated_link made the link a DurableGate exactly when persistence is on.
+      gate(broker_state.durable() != nullptr ? static_cast<DurableGate*>(link.get()) : nullptr),
       connection_id(broker_state.next_connection_id()),
       created_at(start),
       last_packet_at(start),

@@ -30,17 +30,15 @@ void send_publish(const SessionBinding& binding, SharedBytes bytes, StatCounters
 TopicForm choose_topic_form(const SessionBinding& binding, const std::string& topic) {
   const OutboundAliases& aliases = binding.aliases;
   if (binding.version != protocol::ProtocolVersion::v5 || aliases.maximum == 0) return {};
-  if (auto it = aliases.by_topic.find(topic); it != aliases.by_topic.end()) {
-    return TopicForm{it->second, true};
-  }
-  if (aliases.by_topic.size() < aliases.maximum) {
-    return TopicForm{static_cast<std::uint16_t>(aliases.by_topic.size() + 1), false};
+  if (const std::uint16_t alias = aliases.find(topic); alias != 0) return TopicForm{alias, true};
+  if (aliases.size() < aliases.maximum) {
+    return TopicForm{static_cast<std::uint16_t>(aliases.size() + 1), false};
   }
   return {};
 }
 
 void commit_topic_form(SessionBinding& binding, const std::string& topic, TopicForm form) {
-  if (form.alias != 0 && !form.omit_topic) binding.aliases.by_topic.emplace(topic, form.alias);
+  if (form.alias != 0 && !form.omit_topic) binding.aliases.add(topic, form.alias);
 }
 
 // A queue over half its limits, for an online subscriber that acknowledged recently.

@@ -6,12 +6,12 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <mutex>
 
 #include "broker/core/client_link.hpp"
 #include "broker/core/durable_state.hpp"
+#include "broker/core/lazy_deque.hpp"
 
 namespace arkmq::core {
 
@@ -52,7 +52,7 @@ class DurableGate final : public ClientLink, public std::enable_shared_from_this
   Ticket hold_ = 0;       // the ticket new bytes wait for; 0: none
   Ticket committed_ = 0;  // the highest ticket known committed
   bool waiting_ = false;  // a when_committed callback is registered
-  std::deque<Held> held_;
+  LazyDeque<Held> held_;  // allocated on the first hold: most connections never wait
   std::size_t held_bytes_ = 0;
   bool close_pending_ = false;
 };

@@ -27,9 +27,11 @@ struct Violation {
 std::optional<Violation> check_publish(ConnectionState& c, protocol::Publish& publish) {
   if (c.is_v5() && publish.properties.topic_alias) {
     const std::uint16_t alias = *publish.properties.topic_alias;
-    if (alias == 0 || alias > c.topic_aliases.size()) {  // [MQTT-3.3.2-8/9]
+    if (alias == 0 || alias > c.config.topic_alias_maximum) {  // [MQTT-3.3.2-8/9]
       return Violation{ReasonCode::topic_alias_invalid, "topic alias out of range"};
     }
+    // Grown on first use: most clients use no alias (issue 7, memory per idle connection).
+    if (alias > c.topic_aliases.size()) c.topic_aliases.resize(alias);
     std::string& slot = c.topic_aliases[alias - 1U];
     if (publish.topic.empty()) {
       if (slot.empty()) return Violation{ReasonCode::protocol_error, "unknown topic alias"};
@@ -166,7 +168,7 @@ void handle_publish(ConnectionState& c, protocol::Publish&& publish) {
         reason = wire_response(reason, FailureStage::publish_ack, c.version).code;
       }
       if (qos == QoS::exactly_once && !is_error(reason)) session->add_inbound_qos2(packet_id);
-      durable_mark.hold(c.gate.get());
+      durable_mark.hold(c.gate);
       send_ack(c, qos, packet_id, reason);
     }
   }
@@ -181,7 +183,7 @@ void handle_pubrel(ConnectionState& c, const protocol::Pubrel& pubrel) {
   const bool known = session->remove_inbound_qos2(pubrel.packet_id);
   const ReasonCode reason =
       known || !c.is_v5() ? ReasonCode::success : ReasonCode::packet_identifier_not_found;
-  durable_mark.hold(c.gate.get());
+  durable_mark.hold(c.gate);
   c.send(protocol::Pubcomp{pubrel.packet_id, reason, {}});
 }
 

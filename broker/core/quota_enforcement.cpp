@@ -24,13 +24,14 @@ T tighter(T broker_wide, T own) {
 
 QuotaCounters& quota_counters(BrokerState& state) { return state.counters().quota; }
 
-void fetch(ConnectionState& c) {
+// The principal's limits from the provider (none without one); marks the quota fetched.
+ClientLimits fetch(ConnectionState& c) {
   LimitsProvider* provider = c.state.limits();
-  if (provider == nullptr) return;
+  if (provider == nullptr) return {};
   // Read before the fetch: a change made meanwhile is seen (and fetched) at the next check.
   c.quota.generation = provider->generation();
-  c.quota.limits = provider->limits_for(c.principal);
   c.quota.fetched = true;
+  return provider->limits_for(c.principal);
 }
 
 std::string_view verdict_name(QuotaVerdict verdict) {
@@ -54,15 +55,14 @@ std::string_view to_string(QuotaKind kind) {
 }
 
 void apply_connect_limits(ConnectionState& c) {
-  fetch(c);
-  const ClientLimits& own = c.quota.limits;
-  c.quota.publish = PublishQuota(own.publish, c.now);
+  c.quota.start(fetch(c), c.now);
+  const ClientLimits& own = c.quota.limits();
   c.quota.receive_maximum = tighter(c.config.receive_maximum, own.receive_maximum);
   c.quota.max_packet_size = tighter(c.config.max_packet_size, own.max_packet_size);
 }
 
 bool may_connect(ConnectionState& c, BrokerData& data) {
-  const std::size_t max = c.quota.limits.max_connections;
+  const std::size_t max = c.quota.limits().max_connections;
   if (max == 0) return true;
   const std::size_t online = data.principal_quotas.online(c.principal);
   if (online < max) return true;
@@ -89,11 +89,9 @@ void refresh_limits(ConnectionState& c) {
   if (!c.quota.fetched) return;
   LimitsProvider* provider = c.state.limits();
   if (provider->generation() == c.quota.generation) return;  // the common case: one load
-  const PublishLimits before = c.quota.limits.publish;
-  fetch(c);
   // Receive Maximum and Maximum Packet Size were announced in CONNACK: they stay as they are
   // for this connection. The rest applies from the next packet on.
-  if (c.quota.limits.publish != before) c.quota.publish.set_limits(c.quota.limits.publish, c.now);
+  c.quota.update(fetch(c), c.now);
 }
 
 namespace {
@@ -101,7 +99,9 @@ namespace {
 // The rate check; fills `decision` for a v5 refusal.
 void check_rates(ConnectionState& c, const protocol::Publish& publish,
                  PublishQuotaDecision& decision) {
-  const QuotaVerdict verdict = c.quota.publish.check_publish(c.quota.packet_size, c.now);
+  PublishQuota* quota = c.quota.publish();  // null: no rate limits of the principal's own
+  const QuotaVerdict verdict =
+      quota != nullptr ? quota->check_publish(c.quota.packet_size, c.now) : QuotaVerdict::ok;
   if (verdict == QuotaVerdict::ok) {
     c.quota.consecutive_refusals = 0;
     return;
@@ -110,14 +110,14 @@ void check_rates(ConnectionState& c, const protocol::Publish& publish,
   const bool rate = verdict == QuotaVerdict::rate_exceeded;
   QuotaCounters::add(rate ? counters.rate_exceeded : counters.quota_exceeded);
   const QuotaKind kind = rate ? QuotaKind::message_rate : QuotaKind::bandwidth;
-  const PublishLimits& limits = c.quota.limits.publish;
+  const PublishLimits& limits = c.quota.limits().publish;
   const std::string limit = rate ? fmt::format("{} msgs/s", limits.msgs_per_s)
                                  : fmt::format("{} bytes/s", limits.bytes_per_s);
   if (!c.is_v5()) {
     // MQTT 3.1.1 has no way to refuse a PUBLISH: it was read, so it is charged and routed, and
     // the net layer stops reading until the buckets admit a message again (TCP back-pressure).
-    c.quota.publish.charge(c.quota.packet_size, c.now);
-    const auto pause = c.quota.publish.time_until_next(c.now);
+    quota->charge(c.quota.packet_size, c.now);
+    const auto pause = quota->time_until_next(c.now);
     c.read_paused_until = c.now + pause;
     QuotaCounters::add(counters.read_paused);
     c.events().quota_hit(
@@ -150,7 +150,7 @@ void check_rates(ConnectionState& c, const protocol::Publish& publish,
 // Over the principal's retained limits: not stored (v5 QoS 1/2: refused).
 void check_retained(ConnectionState& c, BrokerData& data, protocol::Publish& publish,
                     PublishQuotaDecision& decision) {
-  const ClientLimits& own = c.quota.limits;
+  const ClientLimits& own = c.quota.limits();
   if (!publish.retain || publish.payload.empty() || !c.config.retain_available ||
       (own.max_retained == 0 && own.max_retained_bytes == 0)) {
     return;
@@ -205,7 +205,7 @@ void note_published(ConnectionState& c, BrokerData& data, const MessagePtr& mess
 bool may_subscribe(ConnectionState& c, BrokerData& data, const Session& session,
                    std::string_view filter, std::string_view share_group) {
   refresh_limits(c);
-  const std::size_t max = c.quota.limits.max_subscriptions;
+  const std::size_t max = c.quota.limits().max_subscriptions;
   if (max == 0) return true;
   const auto existing = data.subscriptions.subscriptions_of(session.key());
   for (const SessionSubscription& sub : existing) {

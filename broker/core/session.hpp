@@ -52,9 +52,23 @@ struct InFlight {
 
 // Topic aliases the broker uses toward one connection [MQTT-3.3.2.3.4]: the first `maximum`
 // distinct topics get aliases 1..maximum for the life of the connection (no replacement).
+// The map is allocated with the first alias: most clients allow none (every v3.1.1 client).
 struct OutboundAliases {
+  using Map = std::unordered_map<std::string, std::uint16_t>;
   std::uint16_t maximum = 0;  // the client's Topic Alias Maximum; 0: none
-  std::unordered_map<std::string, std::uint16_t> by_topic;
+  std::unique_ptr<Map> by_topic;
+
+  // The alias of `topic`, 0 when it has none.
+  std::uint16_t find(const std::string& topic) const {
+    if (!by_topic) return 0;
+    const auto it = by_topic->find(topic);
+    return it != by_topic->end() ? it->second : std::uint16_t{0};
+  }
+  std::size_t size() const { return by_topic ? by_topic->size() : 0; }
+  void add(const std::string& topic, std::uint16_t alias) {
+    if (!by_topic) by_topic = std::make_unique<Map>();
+    by_topic->emplace(topic, alias);
+  }
 };
 
 // What the session knows about the connection it is attached to (read by routing threads).
@@ -62,8 +76,8 @@ struct SessionBinding {
   std::shared_ptr<ClientLink> link;
   std::uint64_t connection_id = 0;
   protocol::ProtocolVersion version = protocol::ProtocolVersion::v5;
-  std::uint32_t max_packet_size = 0;  // the client's Maximum Packet Size (0: no limit)
   std::uint16_t window = 65535;       // outbound QoS 1/2 in flight at once
+  std::uint32_t max_packet_size = 0;  // the client's Maximum Packet Size (0: no limit)
   OutboundAliases aliases;            // reset with every new connection
   // The bound connection's info, for BrokerEvents. Valid while the session is bound to it and
   // the broker lock is held: the connection releases the session (under the lock) before it goes.
@@ -101,15 +115,18 @@ class Session {
   }
   const SessionBinding* binding() const { return binding_ ? &*binding_ : nullptr; }
   SessionBinding* binding() { return binding_ ? &*binding_ : nullptr; }
-  void bind(SessionBinding binding) { binding_ = std::move(binding); expires_at_.reset(); }
+  void bind(SessionBinding binding) { binding_ = std::move(binding); expires_at_ = kNever; }
   void unbind() { binding_.reset(); }
 
   // --- expiry (seconds after the connection closes; 0 ends the session with the connection)
   std::uint32_t expiry_interval() const { return expiry_interval_; }
   void set_expiry_interval(std::uint32_t seconds) { expiry_interval_ = seconds; }
-  std::optional<TimePoint> expires_at() const { return expires_at_; }
+  std::optional<TimePoint> expires_at() const {
+    return expires_at_ != kNever ? std::optional<TimePoint>(expires_at_) : std::nullopt;
+  }
   void start_expiry(TimePoint now) { expires_at_ = now + std::chrono::seconds(expiry_interval_); }
-  void set_expires_at(std::optional<TimePoint> at) { expires_at_ = at; }  // restore only
+  // Restore only.
+  void set_expires_at(std::optional<TimePoint> at) { expires_at_ = at.value_or(kNever); }
 
   // --- persistence: non-null while the session is durable (its changes are reported there).
   // Every change of the queue, the in-flight window and the inbound QoS 2 ids below is
@@ -184,11 +201,14 @@ class Session {
   SessionKey key_;
   std::string principal_;
   std::optional<SessionBinding> binding_;
+  // One Session per client, idle ones included: small members share words (issue 7).
   std::uint32_t expiry_interval_ = 0;
-  std::optional<TimePoint> expires_at_;
+  std::uint16_t next_packet_id_ = 1;
+  // kNever: not expiring (online, or not started); 8 bytes where an optional takes 16.
+  static constexpr TimePoint kNever = TimePoint::max();
+  TimePoint expires_at_ = kNever;
   std::unique_ptr<protocol::Will> will_;  // null: no will
 
-  std::uint16_t next_packet_id_ = 1;
   LazyDeque<InFlight> in_flight_;  // both allocate on first use: most sessions stay idle
   LazyIdSet in_flight_ids_;
   std::size_t awaiting_resend_ = 0;  // entries of in_flight_ with awaiting_resend set

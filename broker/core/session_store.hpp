@@ -28,8 +28,9 @@ class SessionStore {
 
  private:
   SessionKey next_key_ = 1;
-  std::unordered_map<std::string, std::unique_ptr<Session>> by_client_id_;
-  std::unordered_map<SessionKey, Session*> by_key_;
+  std::unordered_map<SessionKey, std::unique_ptr<Session>> by_key_;
+  // Keys view the sessions' own client ids: one copy of each id, not two (issue 7).
+  std::unordered_map<std::string_view, Session*> by_client_id_;
 };
 
 }  // namespace arkmq::core

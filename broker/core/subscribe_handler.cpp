@@ -129,7 +129,7 @@ void handle_subscribe(ConnectionState& c, protocol::Subscribe&& subscribe) {
       send_retained.push_back(AddedSubscription{std::string(parsed.filter), sub});
     }
   }
-  durable_mark.hold(c.gate.get());
+  durable_mark.hold(c.gate);
   c.send(suback);  // SUBACK before the retained messages it triggers
   for (const AddedSubscription& added : send_retained) {
     deliver_retained(*data, *session, added, context);
@@ -155,7 +155,7 @@ void handle_unsubscribe(ConnectionState& c, const protocol::Unsubscribe& unsubsc
     c.events().unsubscribed(c.identity(), filter, code);
     unsuback.reasons.push_back(on_wire(c, code));
   }
-  durable_mark.hold(c.gate.get());
+  durable_mark.hold(c.gate);
   c.send(unsuback);
 }
 
