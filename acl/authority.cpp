@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "acl/client_id_binding.hpp"
+#include "acl/decision_cache.hpp"
 #include "acl/login_cache.hpp"
 #include "acl/password_hash.hpp"
 #include "acl/rule_substitution.hpp"
@@ -112,6 +113,7 @@ Authority::Authority(AuthoritySettings settings) : settings_(std::move(settings)
   if (empty) {
     current_ = std::make_shared<const Snapshot>(
         Snapshot{UserMap{}, std::move(*empty), std::make_shared<LoginCache>()});
+    current_raw_.store(current_.get(), std::memory_order_release);
   }
 }
 
@@ -158,6 +160,7 @@ tl::expected<std::vector<std::string>, std::string> Authority::update(const Poli
       }
     }
     current_ = std::move(next);
+    current_raw_.store(current_.get(), std::memory_order_release);
     ++generation_;
   }
   std::sort(removed.begin(), removed.end());
@@ -239,14 +242,43 @@ LoginResult Authority::login(const LoginRequest& request) const {
   return result;
 }
 
-Effect Authority::check(std::string_view principal, std::string_view client_id, Action action,
-                        std::string_view topic) const {
-  const auto snapshot = current();
-  if (!snapshot) return Effect::deny;
-  const UserRecord* user = principal.empty() ? nullptr : snapshot->find_user(principal);
+Effect Authority::decide(const Snapshot& snapshot, std::string_view principal,
+                         std::string_view client_id, Action action,
+                         std::string_view topic) const {
+  const UserRecord* user = principal.empty() ? nullptr : snapshot.find_user(principal);
   const Principal who{principal, principal.empty(), user != nullptr ? &user->roles : nullptr,
                       client_id};
-  return snapshot->policy.check(who, action, topic).effect;
+  return snapshot.policy.check(who, action, topic).effect;
+}
+
+Effect Authority::check(std::string_view principal, std::string_view client_id, Action action,
+                        std::string_view topic) const {
+  // One cache per thread (the broker's workers each ask about their own connections' streams),
+  // valid for one snapshot: a reload publishes a new snapshot pointer and the next check on
+  // every thread starts afresh. Hits are compared in full, so they are exactly what the policy
+  // would decide; explain() always evaluates.
+  struct ThreadDecisions {
+    std::shared_ptr<const Snapshot> snapshot;  // what `cache` was filled from; kept alive
+    DecisionCache cache;
+  };
+  thread_local ThreadDecisions local;
+  const Snapshot* now = current_raw_.load(std::memory_order_acquire);
+  if (now == nullptr) return Effect::deny;
+  if (local.snapshot.get() != now) {
+    local.snapshot = current();
+    local.cache.clear();
+    if (!local.snapshot) return Effect::deny;
+  }
+  // Without rules the decision is the built-in `$` rules or the default: cheaper than a lookup.
+  if (local.snapshot->policy.rule_count() == 0) {
+    return decide(*local.snapshot, principal, client_id, action, topic);
+  }
+  const DecisionKey key{principal, client_id, action, topic};
+  const std::uint64_t hash = DecisionCache::hash(key);
+  if (const auto hit = local.cache.find(key, hash)) return *hit;
+  const Effect effect = decide(*local.snapshot, principal, client_id, action, topic);
+  local.cache.store(key, hash, effect);
+  return effect;
 }
 
 Explanation Authority::explain(std::string_view principal, bool anonymous,

@@ -3,6 +3,7 @@
 // the store watcher. The broker's adapter to core::Authenticator/Authorizer lives in broker/app.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -77,10 +78,16 @@ class Authority {
  private:
   struct Snapshot;
   std::shared_ptr<const Snapshot> current() const;
+  Effect decide(const Snapshot& snapshot, std::string_view principal, std::string_view client_id,
+                Action action, std::string_view topic) const;
 
   AuthoritySettings settings_;
   mutable std::mutex mutex_;  // guards current_ only; readers copy the pointer and go
   std::shared_ptr<const Snapshot> current_;
+  // current_.get(), published with it: check() compares it with the snapshot its thread's
+  // decision cache was filled from (which that cache keeps alive, so the address cannot be
+  // reused by a newer snapshot) and refills on any difference, without taking mutex_.
+  std::atomic<const Snapshot*> current_raw_{nullptr};
   std::uint64_t generation_ = 0;
 };
 

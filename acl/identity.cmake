@@ -7,6 +7,7 @@ target_sources(arkmq_acl PRIVATE
   ${_acl_identity_dir}/client_id_binding.cpp
   ${_acl_identity_dir}/rule_substitution.cpp
   ${_acl_identity_dir}/authority.cpp
+  ${_acl_identity_dir}/decision_cache.cpp
 )
 if(ARKMQ_TESTS)
   target_sources(arkmq_acl_test PRIVATE
@@ -15,5 +16,6 @@ if(ARKMQ_TESTS)
     ${_acl_identity_dir}/login_cache_test.cpp
     ${_acl_identity_dir}/authority_login_test.cpp
     ${_acl_identity_dir}/authority_test.cpp
+    ${_acl_identity_dir}/decision_cache_test.cpp
   )
 endif()

@@ -45,7 +45,38 @@ Result<void> AuditAppender::prepare() {
   auto head = db_.prepare("UPDATE chain_head SET last_seq = ?1, last_hash = ?2 WHERE id = 1");
   if (!head) return tl::unexpected(head.error());
   update_head_ = std::move(*head);
+  auto anchor = db_.prepare("SELECT first_seq, prev_hash FROM anchor WHERE id = 1");
+  if (!anchor) return tl::unexpected(anchor.error());
+  select_anchor_ = std::move(*anchor);
+  auto last = db_.prepare("SELECT last_seq, last_hash FROM chain_head WHERE id = 1");
+  if (!last) return tl::unexpected(last.error());
+  select_head_ = std::move(*last);
   return {};
+}
+
+Result<ChainState> AuditAppender::read_chain() {
+  ChainState chain;
+  // One row each; `what` names the table in the error. Reset before returning, so no statement
+  // is left open when the transaction commits.
+  const auto read = [this](Statement& s, const char* what, std::int64_t& seq,
+                           AuditHash& hash) -> Result<void> {
+    s.reset();
+    auto row = s.step();
+    if (!row) return tl::unexpected(row.error());
+    const auto blob = *row ? s.column_blob(1) : std::vector<std::byte>{};
+    if (*row) seq = s.column_int64(0);
+    s.reset();
+    if (!*row) {
+      return tl::unexpected(make_error(Error::Kind::corrupt, db_.path(), "audit journal",
+                                       std::string("the ") + what + " row is missing"));
+    }
+    hash = AuditHash{};  // as read_chain_state: a short blob leaves zeros (verify reports it)
+    std::memcpy(hash.data(), blob.data(), std::min(blob.size(), hash.size()));
+    return {};
+  };
+  ARKMQ_TRY(read(*select_anchor_, "anchor", chain.first_seq, chain.anchor_hash));
+  ARKMQ_TRY(read(*select_head_, "chain_head", chain.last_seq, chain.last_hash));
+  return chain;
 }
 
 Result<void> AuditAppender::insert(ChainState& chain, const AuditEvent& e) {
@@ -94,7 +125,7 @@ Result<void> AuditAppender::store_head(const ChainState& chain) {
 Result<void> AuditAppender::append(std::span<const AuditEvent> events, const DropCounts& drops) {
   auto tx = Transaction::begin(db_, Transaction::Kind::immediate);
   if (!tx) return tl::unexpected(tx.error());
-  auto chain = audit_schema::read_chain_state(db_);
+  auto chain = read_chain();
   if (!chain) return tl::unexpected(chain.error());
   for (const AuditEvent& event : events) ARKMQ_TRY(insert(*chain, event));
   if (drops.any()) {
@@ -158,7 +189,7 @@ Result<std::int64_t> AuditAppender::prune_cutoff(const AuditRetention& policy, s
 Result<PruneResult> AuditAppender::prune(const AuditRetention& policy, std::int64_t now_us) {
   auto tx = Transaction::begin(db_, Transaction::Kind::immediate);
   if (!tx) return tl::unexpected(tx.error());
-  auto chain = audit_schema::read_chain_state(db_);
+  auto chain = read_chain();
   if (!chain) return tl::unexpected(chain.error());
   auto cutoff = prune_cutoff(policy, now_us, *chain);
   if (!cutoff) return tl::unexpected(cutoff.error());

@@ -57,12 +57,17 @@ class AuditAppender {
   Result<void> prepare();
   Result<void> insert(audit_schema::ChainState& chain, const AuditEvent& event);
   Result<void> store_head(const audit_schema::ChainState& chain);
+  // audit_schema::read_chain_state with statements prepared once: a busy journal commits a
+  // batch every few milliseconds, and preparing two statements each time was a tenth of it.
+  Result<audit_schema::ChainState> read_chain();
   Result<std::int64_t> prune_cutoff(const AuditRetention& policy, std::int64_t now_us,
                                     const audit_schema::ChainState& chain);
 
   Database db_;  // declared first: destroyed after the statements prepared from it
   std::optional<Statement> insert_;
   std::optional<Statement> update_head_;
+  std::optional<Statement> select_anchor_;
+  std::optional<Statement> select_head_;
   audit_schema::RowHasher hasher_;
   audit_schema::ChainState state_;
 };

@@ -12,6 +12,7 @@ namespace arkmq::ctl {
 void add_user_commands(CLI::App& app, Context& ctx);     // user_commands.cpp
 void add_role_commands(CLI::App& app, Context& ctx);     // role_commands.cpp
 void add_acl_commands(CLI::App& app, Context& ctx);      // acl_commands.cpp
+void add_acl_import_command(CLI::App& app, Context& ctx);  // acl_import_command.cpp (after acl)
 void add_service_commands(CLI::App& app, Context& ctx);  // service_commands.cpp
 void add_quota_commands(CLI::App& app, Context& ctx);    // quota_commands.cpp
 void add_audit_commands(CLI::App& app, Context& ctx);    // audit_commands.cpp

@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   arkmq::ctl::add_user_commands(app, ctx);
   arkmq::ctl::add_role_commands(app, ctx);
   arkmq::ctl::add_acl_commands(app, ctx);
+  arkmq::ctl::add_acl_import_command(app, ctx);
   arkmq::ctl::add_service_commands(app, ctx);
   arkmq::ctl::add_quota_commands(app, ctx);
   arkmq::ctl::add_audit_commands(app, ctx);
