@@ -27,6 +27,7 @@
 #include "broker/app/core_handler.hpp"
 #include "broker/app/durable_store_wiring.hpp"
 #include "broker/app/event_fanout.hpp"
+#include "broker/app/fd_limit.hpp"
 #include "broker/app/flow_control_wiring.hpp"
 #include "broker/app/http_wiring.hpp"
 #include "broker/app/metered_handler.hpp"
@@ -191,6 +192,7 @@ int run(const app::AppConfig& config, const app::CommandLine& flags) {
   app::Logging logging(config.log);
   auto log = logging.get("broker");
   spdlog::set_default_logger(log);
+  app::raise_fd_limit(config, *log);  // one descriptor per connection (fd_limit.hpp)
 
   prepare_data_dir(config.data_dir);
   std::optional<storage::ConfigStore> store = open_config_store(config.data_dir);

@@ -137,6 +137,8 @@ std::string validate(const BenchOptions& o, bool rate_given) {
     return "--node-* and --plain-reqresp are options of the reqresp scenario";
   }
   if (o.broker_pid < 0) return "--broker-pid must be a process id";
+  if (o.sources > 250) return "--sources must be 0-250 (127.0.0.2 to 127.0.0.251)";
+  if (o.sources > 0 && o.scenario != Scenario::idle) return "--sources is an option of the idle scenario";
   return "";
 }
 
@@ -177,6 +179,9 @@ tl::expected<BenchOptions, UsageError> parse_options(const std::vector<std::stri
   app.add_option("--broker-pid", o.broker_pid, "idle: the broker's pid, to report memory per connection");
   app.add_option("--topic-prefix", o.topic_prefix, "first topic level of every benchmark topic");
   app.add_option("--password-file", o.password_file, "CONNECT password: the file's first line");
+  app.add_option("--sources", o.sources,
+                 "idle: spread connections over N loopback source addresses 127.0.0.2... "
+                 "(0: one per 20000 connections when the broker is on 127.x)");
   app.add_option("--inflight", o.inflight, "reqresp: calls outstanding per caller (1)");
   app.add_option("--call-timeout", o.call_timeout_s, "reqresp: seconds before a call is a timeout (5)");
   app.add_flag("--plain-reqresp", o.plain_reqresp,

@@ -47,6 +47,9 @@ struct BenchOptions {
   int broker_pid = 0;         // idle: the broker whose VmRSS is measured
   std::string topic_prefix = "arkmq-bench";
   std::string password_file;  // --password from the first line of a file
+  // idle: loopback source addresses to spread connections over (127.0.0.2, ...); 0: one per
+  // connections_per_source when the broker is on 127.x and more than one is needed.
+  unsigned sources = 0;
 
   // reqresp: the node's identity (its principal N names the $svc/ topics), the callers' window,
   // the call deadline, and the plain MQTT 5 request/response mode for brokers without services.

@@ -123,6 +123,18 @@ TEST(BenchOptions, UsageErrorsAreOneLineWithExitCode2) {
             std::string::npos);
 }
 
+TEST(BenchOptions, SourcesSpreadIdleConnectionsOnly) {
+  const auto o = parse_options({"--broker", "mqtt://127.0.0.1", "--scenario", "idle", "--clients",
+                                "50000", "--sources", "3"});
+  ASSERT_TRUE(o) << o.error().text;
+  EXPECT_EQ(o->sources, 3U);
+  EXPECT_EQ(parse_options({"--broker", "mqtt://h", "--scenario", "idle"})->sources, 0U);
+  EXPECT_NE(refusal_with({"--sources", "2"}).find("idle"), std::string::npos);
+  EXPECT_NE(refusal({"--broker", "mqtt://h", "--scenario", "idle", "--sources", "251"})
+                .find("--sources"),
+            std::string::npos);
+}
+
 TEST(BenchOptions, HelpIsExitCode0WithTheOptionList) {
   const auto result = parse_options({"--help"});
   ASSERT_FALSE(result);

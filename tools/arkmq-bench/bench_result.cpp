@@ -59,7 +59,9 @@ std::string format_text(const BenchResult& r) {
           << (r.tls ? ", each with a TLS handshake" : "") << ")\n";
       break;
     case Scenario::idle:
-      out << "  held         " << r.connections_open << " idle connections\n";
+      out << "  held         " << r.connections_open << " idle connections";
+      if (r.sources > 0) out << " from " << r.sources << " source addresses";
+      out << "\n";
       if (r.bytes_per_connection) {
         out << "  broker RSS   " << r.rss_before.value_or(0) << " -> " << r.rss_after.value_or(0)
             << " bytes, " << fixed(*r.bytes_per_connection, 0) << " bytes/connection\n";
@@ -143,6 +145,8 @@ std::string format_json(const BenchResult& r) {
                                                        : nlohmann::json(nullptr);
     if (r.rss_before) j["broker_rss_before"] = *r.rss_before;
     if (r.rss_after) j["broker_rss_after"] = *r.rss_after;
+    j["sources"] = r.sources;
+    j["file_limit"] = r.file_limit ? nlohmann::json(*r.file_limit) : nlohmann::json(nullptr);
   }
   if (r.scenario == Scenario::reqresp) {
     j["mode"] = r.plain_reqresp ? "plain" : "services";

@@ -41,6 +41,8 @@ struct BenchResult {
   std::optional<std::uint64_t> rss_after;
   std::optional<double> bytes_per_connection;
   unsigned connections_open = 0;             // idle: connections held
+  unsigned sources = 0;                      // idle: source addresses used (0: the kernel's one)
+  std::optional<std::uint64_t> file_limit;   // idle: the bench's RLIMIT_NOFILE
   // reqresp: sent = calls made, delivered = replies, delivered_per_s = completed calls/s,
   // latency = the round trip. errors include replies whose svc-status is not ok.
   bool plain_reqresp = false;

@@ -1,4 +1,5 @@
 // connect and idle: connection rate, and broker memory per held connection.
+#include <cstdio>
 #include <memory>
 #include <thread>
 
@@ -6,6 +7,7 @@
 #include "tools/arkmq-bench/interrupts.hpp"
 #include "tools/arkmq-bench/io_pool.hpp"
 #include "tools/arkmq-bench/scenarios.hpp"
+#include "tools/arkmq-bench/socket_budget.hpp"
 
 namespace arkmq::bench {
 
@@ -26,6 +28,28 @@ class IdleLink final : public MqttLink {
   }
   void on_frame(std::span<const std::uint8_t>, std::size_t) override {}
 };
+
+// Connection setups in flight at once while idle connections open. All at once overflows the
+// broker's listen backlog (Mosquitto listens with a backlog of 100): the kernel drops the
+// handshakes' last ACKs and the broker later resets connections the client thought were open.
+constexpr unsigned idle_open_window = 64;
+
+// Starts every link, at most idle_open_window still connecting at a time; true when all are
+// settled (open or failed) before the timeout.
+bool open_gradually(std::vector<std::unique_ptr<IdleLink>>& links, RunState& run,
+                    const Interrupts& interrupts, std::chrono::steady_clock::duration timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const auto settled = [&] { return run.ready.load() + run.failed.load(); };
+  std::size_t started = 0;
+  while (settled() < links.size()) {
+    while (started < links.size() && started < settled() + idle_open_window) {
+      links[started++]->post_start();
+    }
+    if (std::chrono::steady_clock::now() >= deadline || interrupts.count() > 0) return false;
+    std::this_thread::sleep_for(milliseconds(1));  // the io threads own the counters
+  }
+  return true;
+}
 
 }  // namespace
 
@@ -108,18 +132,28 @@ BenchResult run_idle(const BenchEnv& env) {
     before = process_rss_bytes(o.broker_pid);
     if (!before) run.report_error("cannot read VmRSS of pid " + std::to_string(o.broker_pid));
   }
+  // Descriptors and source ports: say up front what will not fit, spread over loopback sources.
+  result.file_limit = file_limit();
+  if (result.file_limit) {
+    if (const std::string shortfall = file_limit_shortfall(o.clients, *result.file_limit);
+        !shortfall.empty()) {
+      std::fprintf(stderr, "arkmq-bench: %s\n", shortfall.c_str());
+      run.report_error(shortfall);
+    }
+  }
+  const auto sources = source_addresses(o.sources, o.clients, env.settings().endpoint.address());
+  result.sources = static_cast<unsigned>(sources.size());
   IoPool pool(env.threads());
   Interrupts interrupts(pool.at(0));
   std::vector<std::unique_ptr<IdleLink>> links;
   for (unsigned i = 0; i < o.clients; ++i) {
     links.push_back(std::make_unique<IdleLink>(pool.at(i), env.settings(), run,
                                                "bench-" + env.tag() + "-i" + std::to_string(i)));
+    links.back()->set_source(source_for(sources, i));
   }
   const std::uint64_t t0 = now_ns();
-  for (auto& link : links) link->post_start();
-  const bool ready = wait_until(
-      [&] { return run.ready.load() + run.failed.load() >= o.clients; },
-      seconds(30) + milliseconds(5 * o.clients));
+  const bool ready = open_gradually(links, run, interrupts,
+                                    seconds(30) + milliseconds(5 * o.clients));
   if (!ready) run.report_error("connections not open within the setup timeout");
   result.connections_open = run.ready.load();
   // Hold them for --duration, a progress line a second.

@@ -3,6 +3,8 @@
 
 #include <variant>
 
+#include "tools/arkmq-bench/socket_budget.hpp"
+
 namespace arkmq::bench {
 
 ConnectWorker::ConnectWorker(asio::io_context& io, const LinkSettings& settings, RunState& run,
@@ -37,7 +39,7 @@ void ConnectWorker::cycle() {
   transport_.emplace(io_, *settings_.tls_context, settings_.tls, settings_.verify_host);
   in_used_ = 0;
   transport_->async_open(settings_.endpoint, settings_.host, [this](std::error_code ec) {
-    if (ec) return next(stop_requested_ ? "" : "connect: " + ec.message());
+    if (ec) return next(stop_requested_ ? "" : "connect: " + describe_open_error(ec, file_limit()));
     out_.clear();
     protocol::encode_packet(make_connect(settings_, id_prefix_ + "-" + std::to_string(attempt_++)),
                             settings_.version, out_);

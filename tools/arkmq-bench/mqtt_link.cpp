@@ -5,6 +5,7 @@
 #include <variant>
 
 #include "broker/protocol/wire.hpp"
+#include "tools/arkmq-bench/socket_budget.hpp"
 
 namespace arkmq::bench {
 
@@ -41,12 +42,15 @@ MqttLink::MqttLink(asio::io_context& io, const LinkSettings& settings, RunState&
 
 void MqttLink::post_start() {
   asio::post(io_, [this] {
-    transport_.async_open(settings_.endpoint, settings_.host, [this](std::error_code ec) {
-      if (closing_) return finish();
-      if (ec) return fail("connect to the broker: " + ec.message());
-      send_connect();
-      read_more();
-    });
+    transport_.async_open(
+        settings_.endpoint, settings_.host,
+        [this](std::error_code ec) {
+          if (closing_) return finish();
+          if (ec) return fail("connect to the broker: " + describe_open_error(ec, file_limit()));
+          send_connect();
+          read_more();
+        },
+        source_);
   });
 }
 

@@ -49,6 +49,8 @@ class MqttLink {
   void post_close();  // DISCONNECT, then close; counts RunState::closed once
 
   const std::string& client_id() const { return client_id_; }
+  // The local address to connect from (idle: spread over loopback addresses); before post_start.
+  void set_source(std::optional<asio::ip::address> source) { source_ = std::move(source); }
 
  protected:
   virtual void on_connected(const protocol::Connack& connack) = 0;
@@ -82,6 +84,7 @@ class MqttLink {
   RunState& run_;
   std::string client_id_;
   Transport transport_;
+  std::optional<asio::ip::address> source_;
   asio::steady_timer ping_timer_;
   std::uint16_t keep_alive_s_;
   std::size_t read_chunk_;

@@ -1,12 +1,29 @@
 // Transport: connect and handshake.
 #include "tools/arkmq-bench/transport.hpp"
 
+#include <netinet/in.h>
 #include <openssl/ssl.h>
 
 namespace arkmq::bench {
 
 void Transport::async_open(const asio::ip::tcp::endpoint& endpoint, const std::string& host,
-                           std::function<void(std::error_code)> done) {
+                           std::function<void(std::error_code)> done,
+                           const std::optional<asio::ip::address>& source) {
+  if (source) {
+    auto& socket = stream_.next_layer();
+    std::error_code ec;
+    socket.open(endpoint.protocol(), ec);
+    if (!ec) {
+      const int one = 1;  // the port is picked by connect(), per destination: 28k per address
+      ::setsockopt(socket.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+      socket.bind(asio::ip::tcp::endpoint(*source, 0), ec);
+    }
+    if (ec) {
+      std::error_code ignored;
+      socket.close(ignored);
+      return asio::post(socket.get_executor(), [done = std::move(done), ec] { done(ec); });
+    }
+  }
   stream_.next_layer().async_connect(
       endpoint, [this, host, done = std::move(done)](std::error_code ec) mutable {
         if (ec) return done(ec);

@@ -6,6 +6,7 @@
 #include <asio/ssl.hpp>
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -19,8 +20,11 @@ class Transport {
       : stream_(io, tls_context), tls_(tls), verify_host_(verify_host) {}
 
   // TCP connect (TCP_NODELAY), then the TLS handshake for mqtts:// with SNI and host name check.
+  // With `source`, the socket is bound to that address first (its port chosen at connect time,
+  // IP_BIND_ADDRESS_NO_PORT, so each source address has the whole ephemeral port range).
   void async_open(const asio::ip::tcp::endpoint& endpoint, const std::string& host,
-                  std::function<void(std::error_code)> done);
+                  std::function<void(std::error_code)> done,
+                  const std::optional<asio::ip::address>& source = std::nullopt);
 
   template <class Buffers, class Handler>
   void async_write(const Buffers& buffers, Handler&& handler) {
