@@ -182,10 +182,13 @@ void add_acl_import_command(CLI::App& app, Context& ctx) {
       if (i == 0) first = *id;
       last = *id;
     }
-    const std::string text_out =
-        rules->empty() ? std::string("imported 0 rules")
-                       : "imported " + std::to_string(rules->size()) + " rules (ids " +
-                             std::to_string(first) + "-" + std::to_string(last) + ")";
+    std::string text_out = "imported 0 rules";
+    if (rules->size() == 1) {
+      text_out = "imported 1 rule (id " + std::to_string(first) + ")";
+    } else if (!rules->empty()) {
+      text_out = "imported " + std::to_string(rules->size()) + " rules (ids " +
+                 std::to_string(first) + "-" + std::to_string(last) + ")";
+    }
     json out{{"imported", rules->size()}};
     if (!rules->empty()) {
       out["first_id"] = first;
