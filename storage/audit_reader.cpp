@@ -141,11 +141,16 @@ Result<AuditSummary> AuditReader::stats(std::optional<std::int64_t> since_us, st
   if (!denials) return tl::unexpected(denials.error());
   summary.denials = denials->empty() ? 0 : denials->front().count;
 
-  // json_valid first: one row with broken details must not fail the whole report.
+  // json_valid first: one row with broken details must not fail the whole report. A summary
+  // row ([audit] publishes = "summary") stands for `count` publishes of `bytes` in all; a
+  // per-message row for one publish of `size` bytes.
   auto talkers = db_.prepare(
-      "SELECT principal, count(*), "
-      "sum(CASE WHEN json_valid(details) THEN coalesce(json_extract(details, '$.size'), 0) "
-      "ELSE 0 END) FROM events WHERE time_us >= ? AND type = 'publish' "
+      "SELECT principal, "
+      "sum(CASE WHEN json_valid(details) THEN coalesce(json_extract(details, '$.count'), 1) "
+      "ELSE 1 END), "
+      "sum(CASE WHEN json_valid(details) THEN coalesce(json_extract(details, '$.bytes'), "
+      "json_extract(details, '$.size'), 0) ELSE 0 END) "
+      "FROM events WHERE time_us >= ? AND type = 'publish' "
       "GROUP BY principal ORDER BY 2 DESC, 3 DESC, 1 LIMIT ?");
   if (!talkers) return tl::unexpected(talkers.error());
   if (auto r = bind_all(*talkers, since_top); !r) return tl::unexpected(r.error());

@@ -37,8 +37,8 @@ struct AuditCount {
 
 struct AuditTalker {
   std::string principal;
-  std::int64_t publishes = 0;
-  std::int64_t bytes = 0;  // sum of the publish rows' details "size"
+  std::int64_t publishes = 0;  // publish rows, a summary row counting as its details "count"
+  std::int64_t bytes = 0;      // sum of the rows' details "size" (a summary row's "bytes")
 };
 
 struct AuditSummary {

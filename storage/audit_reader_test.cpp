@@ -165,6 +165,27 @@ TEST_F(AuditReaderTest, StatsCountTypesPrincipalsDenialsAndTopTalkers) {
   EXPECT_TRUE(recent->top_talkers.empty());
 }
 
+TEST_F(AuditReaderTest, TopTalkersCountASummaryRowAsItsCountAndBytes) {
+  auto journal = AuditJournal::open(path_);
+  ASSERT_TRUE(journal);
+  AuditEvent summary = sample_event(33);
+  summary.type = AuditType::publish;
+  summary.outcome = AuditOutcome::allow;
+  summary.principal = "dave";
+  summary.details = R"({"qos":0,"retain":false,"count":500,"bytes":4500,"size_max":9,"last_us":1})";
+  ASSERT_EQ(journal->submit(summary), AuditSubmit::queued);
+  ASSERT_TRUE(journal->flush());
+  auto reader = AuditReader::open(path_);
+  ASSERT_TRUE(reader);
+  auto stats = reader->stats();
+  ASSERT_TRUE(stats) << stats.error().message;
+  ASSERT_FALSE(stats->top_talkers.empty());
+  EXPECT_EQ(stats->top_talkers[0].principal, "dave");  // one row, 500 publishes
+  EXPECT_EQ(stats->top_talkers[0].publishes, 500);
+  EXPECT_EQ(stats->top_talkers[0].bytes, 4500);
+  EXPECT_EQ(stats->top_talkers[1].publishes, 10);  // per-message rows count one each
+}
+
 class AuditFileTest : public ::testing::Test {
  protected:
   test::TempDir dir_;

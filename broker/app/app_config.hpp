@@ -43,7 +43,9 @@ struct FileListener {
 };
 
 // The [audit] table as written in the file (see docs/configuration.md).
-enum class AuditPublishes { all, none };
+// summary: one publish row per (client, topic, QoS, retain, ...) and second, with the count
+// (docs/audit.md, the decision "publishes = summary"); all: one row per accepted PUBLISH.
+enum class AuditPublishes { all, summary, none };
 enum class AuditOverflow { drop, block };
 
 struct FileAudit {
@@ -60,7 +62,7 @@ struct FileAudit {
 // The journal settings main() runs with.
 struct AuditConfig {
   bool enabled = false;  // on by default when there is a data_dir
-  AuditPublishes publishes = AuditPublishes::all;
+  AuditPublishes publishes = AuditPublishes::summary;
   std::vector<std::string> capture_payloads;
   std::size_t queue_capacity = 65536;
   AuditOverflow overflow = AuditOverflow::drop;

@@ -109,12 +109,22 @@ TEST(AuditConfig, JournalIsOnByDefaultWithADataDirAndOffWithout) {
   flags.data_dir = "/tmp/somewhere";
   const AppConfig config = resolve_config(flags, std::nullopt);
   EXPECT_TRUE(config.audit.enabled);
-  EXPECT_EQ(config.audit.publishes, AuditPublishes::all);
+  EXPECT_EQ(config.audit.publishes, AuditPublishes::summary);  // docs/audit.md: the decision
   EXPECT_TRUE(config.audit.capture_payloads.empty());
   EXPECT_EQ(config.audit.queue_capacity, 65536U);
   EXPECT_EQ(config.audit.overflow, AuditOverflow::drop);
   EXPECT_EQ(config.audit.max_age_days, 0);
   EXPECT_EQ(config.audit.max_rows, 0);
+}
+
+TEST(AuditConfig, PublishesAcceptsAllSummaryAndNone) {
+  for (const auto& [text, expected] :
+       {std::pair{"all", AuditPublishes::all}, std::pair{"summary", AuditPublishes::summary},
+        std::pair{"none", AuditPublishes::none}}) {
+    const auto file =
+        parse(std::string("data_dir = \"d\"\n[audit]\npublishes = \"") + text + "\"\n");
+    EXPECT_EQ(resolve_config(CommandLine{}, file).audit.publishes, expected) << text;
+  }
 }
 
 TEST(AuditConfig, EveryKeyIsRead) {

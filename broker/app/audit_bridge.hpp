@@ -15,13 +15,18 @@
 #include <unordered_map>
 #include <vector>
 
+#include "broker/app/publish_summary.hpp"
 #include "broker/core/broker_events.hpp"
 #include "storage/audit_journal.hpp"
 
 namespace arkmq::app {
 
 struct AuditBridgeOptions {
-  bool publishes = true;                      // journal accepted publishes ("all")
+  bool publishes = true;                      // journal accepted publishes
+  // With `publishes`: one summary row per key and interval (PublishSummary) instead of one row
+  // per message ([audit] publishes = "summary"); captured topics keep one row per message.
+  bool summarize_publishes = false;
+  PublishSummaryOptions summary;
   std::vector<std::string> capture_payloads;  // topic filters whose payloads are kept
   // acl_denial rows per client and second at most; the rest are counted ("suppressed") in the
   // client's next acl_denial row. Receive denials can flood (a restricted '#' subscriber).
@@ -69,6 +74,11 @@ class AuditBridge final : public core::BrokerEvents {
   // True when a payload on `topic` is kept (a capture_payloads filter matches it).
   bool captures(std::string_view topic) const;
 
+  // Summary mode: writes the publish summary rows whose interval ended (call every 250 ms).
+  void tick_publish_summary();
+  // Summary mode: writes every pending summary row (at shutdown, before the journal's flush).
+  void flush_publish_summary();
+
  private:
   // Per client: the current one-second window of acl_denial rows.
   struct DenialWindow {
@@ -86,6 +96,7 @@ class AuditBridge final : public core::BrokerEvents {
 
   storage::AuditSink& sink_;
   AuditBridgeOptions options_;
+  std::unique_ptr<PublishSummary> summary_;  // null unless summarize_publishes
   std::mutex denials_mutex_;
   std::unordered_map<std::string, DenialWindow> denials_;  // guarded by denials_mutex_
   std::mutex quota_hits_mutex_;

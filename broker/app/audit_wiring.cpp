@@ -21,9 +21,22 @@ storage::AuditJournalOptions journal_options(const AuditConfig& config) {
   return options;
 }
 
+std::string_view to_string(AuditPublishes publishes) {
+  switch (publishes) {
+    case AuditPublishes::all:
+      return "all";
+    case AuditPublishes::summary:
+      return "summary";
+    case AuditPublishes::none:
+      return "none";
+  }
+  return "none";
+}
+
 AuditBridgeOptions bridge_options(const AuditConfig& config) {
   AuditBridgeOptions options;
-  options.publishes = config.publishes == AuditPublishes::all;
+  options.publishes = config.publishes != AuditPublishes::none;
+  options.summarize_publishes = config.publishes == AuditPublishes::summary;
   options.capture_payloads = config.capture_payloads;
   return options;
 }

@@ -2,6 +2,8 @@
 // as $SYS values. Pure functions (audit_sys_values' result reads the journal's thread-safe stats).
 #pragma once
 
+#include <string_view>
+
 #include "broker/app/app_config.hpp"
 #include "broker/app/audit_bridge.hpp"
 #include "broker/core/broker.hpp"
@@ -10,6 +12,8 @@
 namespace arkmq::app {
 
 storage::AuditJournalOptions journal_options(const AuditConfig& config);
+// "all", "summary" or "none", as written in [audit] publishes.
+std::string_view to_string(AuditPublishes publishes);
 AuditBridgeOptions bridge_options(const AuditConfig& config);
 // audit/queued, audit/written, audit/dropped, audit/lost ($SYS/broker/audit/...). `journal`
 // outlives the broker's $SYS refreshes.

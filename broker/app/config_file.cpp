@@ -84,10 +84,12 @@ FileAudit read_audit(const ConfigReader& reader, const toml::node& node) {
       {"publishes",
        [&](const toml::node& value) {
          const std::string text = reader.string(value, "publishes");
-         if (text != "all" && text != "none") {
-           reader.fail(value, "'publishes' must be \"all\" or \"none\"");
+         if (text != "all" && text != "summary" && text != "none") {
+           reader.fail(value, "'publishes' must be \"all\", \"summary\" or \"none\"");
          }
-         out.publishes = text == "all" ? AuditPublishes::all : AuditPublishes::none;
+         out.publishes = text == "all"       ? AuditPublishes::all
+                         : text == "summary" ? AuditPublishes::summary
+                                             : AuditPublishes::none;
        }},
       {"capture_payloads",
        [&](const toml::node& value) {

@@ -129,7 +129,7 @@ std::optional<storage::AuditJournal> open_audit_journal(const app::AppConfig& co
     throw app::ConfigError(message.starts_with(path) ? message : path + ": " + message);
   }
   log.info("audit journal: {} (publishes {}, {} payload filter(s))", path,
-           config.audit.publishes == app::AuditPublishes::all ? "all" : "none",
+           app::to_string(config.audit.publishes),
            config.audit.capture_payloads.size());
   return std::move(*journal);
 }
@@ -181,6 +181,17 @@ void schedule_service_tick(asio::steady_timer& timer, core::Broker& broker) {
     if (!error) {
       broker.tick_services(core::Clock::now());
       schedule_service_tick(timer, broker);
+    }
+  });
+}
+
+// [audit] publishes = "summary": rows whose one-second interval ended are written within 250 ms.
+void schedule_audit_tick(asio::steady_timer& timer, app::AuditBridge& audit) {
+  timer.expires_after(std::chrono::milliseconds(250));
+  timer.async_wait([&timer, &audit](std::error_code error) {
+    if (!error) {
+      audit.tick_publish_summary();
+      schedule_audit_tick(timer, audit);
     }
   });
 }
@@ -346,6 +357,8 @@ int run(const app::AppConfig& config, const app::CommandLine& flags) {
   schedule_tick(tick, broker);
   asio::steady_timer service_tick(main_context);
   schedule_service_tick(service_tick, broker);
+  asio::steady_timer audit_tick(main_context);
+  if (audit) schedule_audit_tick(audit_tick, *audit);
   std::optional<app::StatusSampler> status_sampler;  // the page's rates, once a second
   if (status_page) status_sampler.emplace(main_context, *status_page);
   if (watcher) {
@@ -362,7 +375,8 @@ int run(const app::AppConfig& config, const app::CommandLine& flags) {
     broker.shutdown();
   });
   if (journal) {
-    // Every worker has stopped: nothing submits any more.
+    // Every worker has stopped: nothing submits any more. Pending publish counts first.
+    audit->flush_publish_summary();
     if (admin_changes) {
       admin_changes->forward();
     }

@@ -65,7 +65,7 @@ AuditRow parse_row(const std::string& line) {
 std::string audit_config(const AuditSettings& settings) {
   std::string table = "\n[audit]\n";
   if (settings.enabled) table += std::string("enabled = ") + (*settings.enabled ? "true" : "false") + "\n";
-  table += "publishes = " + toml_string(settings.publishes) + "\n";
+  if (!settings.publishes.empty()) table += "publishes = " + toml_string(settings.publishes) + "\n";
   table += "capture_payloads = [";
   for (std::size_t i = 0; i < settings.capture_payloads.size(); ++i) {
     table += (i == 0 ? "" : ", ") + toml_string(settings.capture_payloads[i]);

@@ -21,14 +21,14 @@ namespace arkmq::test {
 // goes last in BrokerOptions::arkmq_config.
 struct AuditSettings {
   std::optional<bool> enabled;                // unset: the broker's default (on with a data dir)
-  std::string publishes = "all";              // "all" | "none"
+  std::string publishes = "all";              // "all" | "summary" | "none"; "": the default
   std::vector<std::string> capture_payloads;  // topic filters whose payloads are kept
   std::string extra;                          // more `key = value` lines for the table
 };
 std::string audit_config(const AuditSettings& settings);
 // Settings that keep the payloads of publishes on these topic filters.
 AuditSettings capturing(std::vector<std::string> filters);
-// Settings with `publishes = "MODE"` ("all" | "none").
+// Settings with `publishes = "MODE"` ("all" | "summary" | "none"; "": no line, the default).
 AuditSettings journaling_publishes(std::string mode);
 
 // One row of `arkmqctl audit query --json` (JSON Lines).
